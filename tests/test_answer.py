@@ -1,0 +1,97 @@
+import unicodedata
+
+import pytest
+
+from tutor.config import Settings
+from tutor.embed.hashing import HashingEmbedder
+from tutor.errors import InvalidQuestionError
+from tutor.llm.scripted import ScriptedChatModel
+from tutor.types import Answer, Level, Token
+from tutor.wiring import build_tutor
+
+GOOD = "Không đọc mã OTP cho ai, kể cả người xưng là công an [1]. Công an không bao giờ hỏi mã OTP qua điện thoại."
+
+
+def _tutor(settings: Settings, model: ScriptedChatModel | None):
+    return build_tutor(settings, embedder=HashingEmbedder(), chat_model=model)
+
+
+def test_answer_streams_tokens_then_cites_retrieved_chunks(built_settings: Settings):
+    tutor = _tutor(built_settings, ScriptedChatModel(GOOD))
+    events = list(tutor.stream("có người xưng công an đòi mã OTP", Level.CO_BAN))
+    tokens = [e for e in events if isinstance(e, Token)]
+    answer = events[-1]
+    assert isinstance(answer, Answer) and len(tokens) > 3
+    assert answer.text == "".join(t.text for t in tokens).strip()
+    assert not answer.degraded and answer.model == "scripted"
+    retrieved = {h.chunk.id for h in answer.hits}
+    assert answer.citations and all(c.chunk_id in retrieved for c in answer.citations)
+    assert answer.citations[0].lesson_id == "an-toan-otp"
+
+
+def test_prompt_carries_level_and_passage_ids(built_settings: Settings):
+    model = ScriptedChatModel(GOOD)
+    _tutor(built_settings, model).answer("mã OTP là gì", Level.NANG_CAO)
+    system, user = model.calls[0][0].content, model.calls[0][-1].content
+    assert "Nâng cao" in system + user
+    assert "[1]" in user and "mã OTP là gì" in user
+
+
+def test_unreachable_llm_still_answers_with_passages_marked_degraded(built_settings: Settings):
+    tutor = _tutor(built_settings, ScriptedChatModel("", fail_after=0))
+    answer = tutor.answer("làm sao kích hoạt định danh mức 2")
+    assert answer.degraded
+    assert answer.citations and answer.citations[0].lesson_id == "vneid-muc-2"
+    assert "Công an" in answer.text
+
+
+def test_llm_dropping_mid_answer_replaces_the_partial_text(built_settings: Settings):
+    tutor = _tutor(built_settings, ScriptedChatModel(GOOD, fail_after=3))
+    events = list(tutor.stream("mã OTP"))
+    assert sum(isinstance(e, Token) for e in events) == 3
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.degraded
+    assert answer.text.startswith("Trợ giảng AI đang tạm nghỉ")
+
+
+def test_advice_to_share_an_otp_is_replaced_by_the_lesson_text(built_settings: Settings):
+    bad = "Bạn hãy đọc mã OTP cho cán bộ công an để được hỗ trợ nhanh chóng nhé."
+    answer = _tutor(built_settings, ScriptedChatModel(bad)).answer("có người xưng công an đòi mã OTP")
+    assert "hãy đọc mã OTP" not in answer.text
+    assert answer.model == "extractive" and answer.notice and "unsafe-advice" in answer.notice
+    assert "Không đọc mã OTP" in answer.text
+
+
+def test_an_answer_unrelated_to_the_passages_is_replaced(built_settings: Settings):
+    off = "Hôm nay trời nắng đẹp, bạn nên đi dạo công viên và ăn kem mát lạnh cùng gia đình."
+    answer = _tutor(built_settings, ScriptedChatModel(off)).answer("bật wifi thế nào")
+    assert answer.notice and "ungrounded" in answer.notice
+    assert answer.citations[0].lesson_id == "bat-wifi"
+
+
+def test_extractive_backend_quotes_the_level_section_first(built_settings: Settings):
+    answer = _tutor(built_settings, None).answer("kích hoạt tài khoản định danh mức 2", Level.CO_BAN)
+    assert answer.citations[0].lesson_id == "vneid-muc-2"
+    assert answer.citations[0].section_id == "co-ban"
+    assert not answer.degraded
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "\u200b\u200b"])
+def test_empty_question_is_refused_with_a_clear_message(built_settings: Settings, question: str):
+    with pytest.raises(InvalidQuestionError, match="trống"):
+        _tutor(built_settings, None).answer(question)
+
+
+def test_question_over_2000_characters_is_refused(built_settings: Settings):
+    with pytest.raises(InvalidQuestionError, match="2000"):
+        _tutor(built_settings, None).answer("a" * 2001)
+    assert _tutor(built_settings, None).answer("wifi " * 399 + "wifi").citations
+
+
+def test_nfd_question_gets_the_same_answer_as_nfc(built_settings: Settings):
+    tutor = _tutor(built_settings, None)
+    q = "Làm sao kích hoạt tài khoản định danh điện tử mức 2?"
+    nfc, nfd = tutor.answer(q), tutor.answer(unicodedata.normalize("NFD", q))
+    assert nfd.question == nfc.question == q
+    assert [h.chunk.id for h in nfd.hits] == [h.chunk.id for h in nfc.hits]
+    assert nfd.text == nfc.text

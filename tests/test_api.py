@@ -1,0 +1,111 @@
+"""The HTTP edge in-process: JSON chat, SSE stream, lesson pages, and bad input as JSON 4xx/503."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tutor.api.app import create_app
+from tutor.config import Settings
+from tutor.embed.hashing import HashingEmbedder
+from tutor.llm.scripted import ScriptedChatModel
+from tutor.wiring import build_tutor
+
+REPLY = "Không đọc mã OTP cho ai, kể cả người xưng là công an [1]."
+
+
+@pytest.fixture
+def client(built_settings: Settings) -> TestClient:
+    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel(REPLY))
+    return TestClient(create_app(built_settings, tutor))
+
+
+def _events(body: str) -> list[tuple[str, dict]]:
+    out = []
+    for block in body.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.split("\n"))
+        out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+def test_chat_returns_an_answer_with_valid_citations(client: TestClient):
+    r = client.post("/api/chat", json={"question": "công an gọi đòi mã OTP", "level": "co-ban"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["answer"] == REPLY and body["degraded"] is False
+    retrieved = {p["chunk_id"] for p in body["passages"]}
+    assert body["citations"] and all(c["chunk_id"] in retrieved for c in body["citations"])
+    assert body["citations"][0]["url"].startswith("/lessons/an-toan-otp#")
+
+
+def test_stream_sends_tokens_then_answer_then_done(client: TestClient):
+    r = client.post("/api/chat/stream", json={"question": "công an gọi đòi mã OTP"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = _events(r.text)
+    kinds = [e for e, _ in events]
+    assert kinds[0] == "token" and kinds[-2:] == ["answer", "done"]
+    assert "".join(d["text"] for e, d in events if e == "token").strip() == REPLY
+    assert events[-2][1]["citations"]
+
+
+def test_cited_lesson_section_opens_as_a_page(client: TestClient):
+    cite = client.post("/api/chat", json={"question": "mã OTP"}).json()["citations"][0]
+    page = client.get(cite["url"].split("#")[0])
+    assert page.status_code == 200
+    assert f'id="{cite["section_id"]}"' in page.text
+    assert client.get("/api/lessons/an-toan-otp").json()["sections"][0]["id"] == "co-ban"
+    missing = client.get("/api/lessons/khong-co")
+    assert missing.status_code == 404 and "khong-co" in missing.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        ({"question": ""}, 422),
+        ({"question": "   "}, 422),
+        ({"question": "x" * 2001}, 422),
+        ({"question": "wifi", "level": "sieu-cap"}, 422),
+        ({"question": "wifi", "group": "nguoi-ngoai-hanh-tinh"}, 422),
+        ({}, 422),
+    ],
+)
+def test_bad_input_is_a_json_4xx_with_a_message(client: TestClient, payload: dict, status: int):
+    for path in ("/api/chat", "/api/chat/stream"):
+        r = client.post(path, json=payload)
+        assert r.status_code == status
+        assert r.json()["message"]
+
+
+def test_malformed_json_is_422_not_500(client: TestClient):
+    r = client.post("/api/chat", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "message" in r.json()
+
+
+def test_nfd_question_answers_like_nfc(client: TestClient):
+    q = "Làm sao kích hoạt tài khoản định danh điện tử mức 2?"
+    a = client.post("/api/chat", json={"question": q}).json()
+    b = client.post("/api/chat", json={"question": unicodedata.normalize("NFD", q)}).json()
+    assert a["question"] == b["question"] == q
+    assert a["citations"] == b["citations"]
+
+
+def test_missing_index_serves_503_with_a_rebuild_hint(settings: Settings):
+    client = TestClient(create_app(settings))
+    r = client.post("/api/chat", json={"question": "wifi"})
+    assert r.status_code == 503 and "tutor index build" in r.json()["message"]
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_unreachable_llm_still_answers_degraded_over_http(built_settings: Settings):
+    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel("", fail_after=0))
+    r = TestClient(create_app(built_settings, tutor)).post("/api/chat", json={"question": "bật wifi"})
+    assert r.status_code == 200 and r.json()["degraded"] is True and r.json()["citations"]
+
+
+def test_chat_page_is_served_in_vietnamese(client: TestClient):
+    r = client.get("/")
+    assert r.status_code == 200 and 'lang="vi"' in r.text and "/api/chat/stream" in r.text

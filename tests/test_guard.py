@@ -1,0 +1,52 @@
+import pytest
+
+from tutor.citations import cite
+from tutor.guard import check_answer, grounded_share, unsafe_advice
+from tutor.types import Chunk, Hit
+
+
+def _hits(*texts: str) -> list[Hit]:
+    return [Hit(Chunk(f"l{i}#co-ban/0", f"l{i}", "co-ban", f"Bài {i}", "Cơ bản", t), 1.0) for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hãy đọc mã OTP cho nhân viên ngân hàng.",
+        "Bạn gửi mat khau cho can bo nhe.",
+        "Cung cấp số thẻ và CVV để nhận quà.",
+    ],
+)
+def test_advice_to_hand_over_a_secret_is_flagged(text: str):
+    assert unsafe_advice(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Không đọc mã OTP cho ai.", "Đừng bao giờ gửi mật khẩu qua Zalo.", "Mã OTP là mã dùng một lần.", "Bật Wi-Fi."],
+)
+def test_safe_sentences_about_secrets_pass(text: str):
+    assert unsafe_advice(text) is None
+
+
+def test_grounded_share_counts_sentences_supported_by_passages():
+    hits = _hits("Mang thẻ căn cước gắn chip đến Công an cấp xã để đăng ký mức 2.")
+    assert grounded_share("Bạn mang thẻ căn cước gắn chip đến Công an cấp xã.", hits) == 1.0
+    mixed = "Bạn mang thẻ căn cước đến Công an cấp xã. Sau đó mua vé số trúng thưởng ngay hôm nay."
+    assert grounded_share(mixed, hits) == 0.5
+
+
+def test_answers_in_another_script_or_empty_fail_the_check():
+    hits = _hits("Bật Wi-Fi trong cài đặt.")
+    assert not check_answer("打开设置然后连接网络", hits).ok
+    assert not check_answer("  ", hits).ok
+    assert check_answer("Bạn bật Wi-Fi trong phần cài đặt.", hits).ok
+
+
+def test_citations_point_only_to_retrieved_hits_and_ignore_invented_markers():
+    hits = _hits("Mang thẻ căn cước gắn chip đến Công an cấp xã.", "Vuốt màn hình xuống và chạm biểu tượng Wi-Fi.")
+    cites = cite("Vuốt màn hình xuống rồi chạm biểu tượng Wi-Fi [7].", hits)
+    assert [c.n for c in cites] == [2]
+    assert cites[0].chunk_id == "l1#co-ban/0"
+    assert [c.n for c in cite("Xin chào.", hits)] == [1]  # nothing matches: the top passage
+    assert cite("gì đó", []) == ()

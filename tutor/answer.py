@@ -1,0 +1,149 @@
+"""The Tutor: validate -> retrieve -> prompt -> stream -> guard -> cite, degrading instead of failing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from tutor.citations import cite
+from tutor.errors import InvalidQuestionError, LLMUnavailableError
+from tutor.guard import check_answer
+from tutor.prompts import Prompts
+from tutor.protocols import ChatModel, Retriever
+from tutor.text import normalize
+from tutor.types import Answer, Group, Hit, Level, Message, StreamEvent, Token
+
+NOTICE_DEGRADED = "Trợ giảng AI đang tạm nghỉ, đây là nội dung trích từ bài học:"
+NOTICE_REPLACED = "Câu trả lời tự động chưa đạt kiểm tra an toàn, đây là nội dung trích nguyên từ bài học:"
+EXTRACTIVE_PASSAGES = 2
+
+
+# Sections to quote first in an extractive answer: the learner's own level, then the steps.
+_QUOTE_ORDER = ("cac-buoc", "luu-y-an-toan")
+
+
+def extract_passages(hits: Sequence[Hit], level: Level, n: int = EXTRACTIVE_PASSAGES) -> list[Hit]:
+    """The passages an answer without an LLM quotes: from the best lesson, its level section first."""
+    if not hits:
+        return []
+    best = hits[0].chunk.lesson_id
+    order = {level.value: 0, **{s: i + 1 for i, s in enumerate(_QUOTE_ORDER)}}
+    same = sorted((h for h in hits if h.chunk.lesson_id == best), key=lambda h: order.get(h.chunk.section_id, 9))
+    others = [h for h in hits if h.chunk.lesson_id != best]
+    return (same + others)[:n]
+
+
+class Tutor:
+    """The one code path the API, the CLI and the eval harness all use."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        chat_model: ChatModel | None,
+        prompts: Prompts,
+        *,
+        k: int = 4,
+        max_tokens: int = 320,
+        temperature: float = 0.2,
+        max_question_chars: int = 2000,
+    ) -> None:
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self.prompts = prompts
+        self.k = k
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.max_question_chars = max_question_chars
+
+    def validate(self, question: str) -> str:
+        """NFC-normalise and check the question; NFD input becomes identical to NFC input."""
+        cleaned = normalize(question or "")
+        if not cleaned:
+            raise InvalidQuestionError("Câu hỏi đang trống. Hãy gõ điều bạn muốn hỏi, ví dụ: 'Làm sao bật Wi-Fi?'")
+        if len(cleaned) > self.max_question_chars:
+            raise InvalidQuestionError(
+                f"Câu hỏi dài {len(cleaned)} ký tự, quá giới hạn {self.max_question_chars}. Hãy hỏi ngắn gọn hơn."
+            )
+        return cleaned
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        return self.retriever.retrieve(self.validate(question), k or self.k)
+
+    def stream(
+        self,
+        question: str,
+        level: Level = Level.CO_BAN,
+        group: Group = Group.NGUOI_DAN,
+        history: Sequence[Message] = (),
+    ) -> Iterator[StreamEvent]:
+        """Yield Token pieces as the model writes, then one final Answer (which may replace the text)."""
+        t0 = time.perf_counter()
+        q = self.validate(question)
+        hits = self.retriever.retrieve(q, self.k)
+        timings = {"retrieve_s": time.perf_counter() - t0}
+
+        def final(
+            text: str,
+            *,
+            shown: Sequence[Hit] | None = None,
+            degraded: bool = False,
+            notice: str | None = None,
+            model: str = "extractive",
+        ) -> Answer:
+            """`shown`: the passages an extractive answer quotes, which are exactly what it cites."""
+            timings["total_s"] = time.perf_counter() - t0
+            return Answer(
+                question=q,
+                level=level,
+                group=group,
+                text=text,
+                citations=cite(text, shown if shown is not None else hits),
+                hits=tuple(hits),
+                degraded=degraded,
+                notice=notice,
+                model=model,
+                timings=timings,
+            )
+
+        if not hits:
+            yield final(self.prompts.refusal())
+            return
+        quoted = extract_passages(hits, level)
+        if self.chat_model is None:
+            yield final(self.prompts.extractive(quoted), shown=quoted)
+            return
+
+        messages = self.prompts.answer_messages(q, level, group, hits, history)
+        pieces: list[str] = []
+        try:
+            for piece in self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature):
+                if not pieces:
+                    timings["first_token_s"] = time.perf_counter() - t0
+                pieces.append(piece)
+                yield Token(piece)
+        except LLMUnavailableError as exc:
+            timings["llm_error"] = 1.0
+            text = self.prompts.extractive(quoted, notice=NOTICE_DEGRADED)
+            yield final(text, shown=quoted, degraded=True, notice=f"{NOTICE_DEGRADED} ({exc})")
+            return
+
+        text = "".join(pieces).strip()
+        verdict = check_answer(text, hits)
+        timings["grounded_share"] = verdict.grounded_share
+        if not verdict.ok:
+            replacement = self.prompts.extractive(quoted, notice=NOTICE_REPLACED)
+            yield final(replacement, shown=quoted, notice=f"{NOTICE_REPLACED} ({verdict.reason})")
+            return
+        yield final(text, model=self.chat_model.id)
+
+    def answer(
+        self,
+        question: str,
+        level: Level = Level.CO_BAN,
+        group: Group = Group.NGUOI_DAN,
+        history: Sequence[Message] = (),
+    ) -> Answer:
+        for event in self.stream(question, level, group, history):
+            if isinstance(event, Answer):
+                return event
+        raise AssertionError("Tutor.stream ended without an Answer")  # pragma: no cover

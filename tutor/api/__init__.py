@@ -1,0 +1,1 @@
+"""The HTTP edge: FastAPI app, request/response schemas, error mapping. The core never imports this."""

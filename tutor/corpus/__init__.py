@@ -1,0 +1,1 @@
+"""Lesson sources: loading Markdown lessons and cutting them into retrievable chunks."""

@@ -1,0 +1,68 @@
+"""The one error tree: every message tells the user what to do next."""
+
+from __future__ import annotations
+
+
+class TutorError(Exception):
+    """Base of every error the tutor raises on purpose. `str(err)` is safe to show to a user."""
+
+    #: HTTP status the API maps this error to.
+    http_status: int = 500
+    #: Exit code the CLI uses for this error.
+    exit_code: int = 1
+
+
+class InvalidQuestionError(TutorError):
+    """The question cannot be answered as typed (empty, too long, unknown level)."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class ConfigError(TutorError):
+    """A setting names something that does not exist (unknown backend, missing file)."""
+
+    http_status = 503
+    exit_code = 2
+
+
+class CorpusError(TutorError):
+    """A lesson file is missing or malformed."""
+
+    http_status = 503
+    exit_code = 3
+
+
+class IndexMissingError(TutorError):
+    """No index has been built yet."""
+
+    http_status = 503
+    exit_code = 3
+
+
+class IndexMismatchError(TutorError):
+    """The index on disk was built by another embedder or is unreadable."""
+
+    http_status = 503
+    exit_code = 3
+
+
+class LLMUnavailableError(TutorError):
+    """The chat model cannot be reached or failed mid-answer. The tutor degrades instead of failing."""
+
+    http_status = 503
+    exit_code = 4
+
+
+class ModelFileError(TutorError):
+    """The embedded model's files are missing or corrupt."""
+
+    http_status = 503
+    exit_code = 4
+
+
+class NotFoundError(TutorError):
+    """A lesson or section that does not exist."""
+
+    http_status = 404
+    exit_code = 2

@@ -1,0 +1,59 @@
+"""Deterministic checks on a generated answer: dangerous advice, wrong language, and grounding."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tutor.text import fold, folded_syllables, sentences
+from tutor.types import Hit
+
+# Secrets a scammer wants, folded (no diacritics) so "mã OTP" and "ma otp" both match.
+_SECRET = re.compile(r"\b(otp|mat khau|mat ma|ma pin|pin|so the|cvv|ma xac (thuc|nhan)|passcode|ma bao ve)\b")
+_SHARE = re.compile(r"\b(cung cap|doc|gui|dua|chia se|nhap|noi|bao|cho (ho|nguoi|can bo|nhan vien))\b")
+_NEGATION = re.compile(r"\b(khong|dung|cam|chang|tuyet doi khong|chua bao gio|never)\b")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str = ""
+    grounded_share: float = 1.0
+
+
+def unsafe_advice(text: str) -> str | None:
+    """The first sentence that tells the learner to hand over a secret, with no negation in it."""
+    for sent in sentences(text):
+        folded = fold(sent)
+        if _SECRET.search(folded) and _SHARE.search(folded) and not _NEGATION.search(folded):
+            return sent
+    return None
+
+
+def grounded_share(text: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> float:
+    """Share of the answer's sentences whose syllables mostly appear in the retrieved passages."""
+    vocab = {t for h in hits for t in folded_syllables(h.chunk.embed_text)}
+    checked = supported = 0
+    for sent in sentences(text):
+        toks = [t for t in folded_syllables(sent) if not t.isdigit()]
+        if len(toks) < 4:  # headings, "Bước 1:", a lone question: nothing to check
+            continue
+        checked += 1
+        if sum(t in vocab for t in toks) / len(toks) >= min_overlap:
+            supported += 1
+    return supported / checked if checked else 0.0
+
+
+def check_answer(text: str, hits: Sequence[Hit], min_grounded: float = 0.6) -> Verdict:
+    if not text.strip():
+        return Verdict(False, "empty", 0.0)
+    if _CJK.search(text):
+        return Verdict(False, "language", 0.0)
+    if unsafe_advice(text):
+        return Verdict(False, "unsafe-advice", 0.0)
+    share = grounded_share(text, hits)
+    if share < min_grounded:
+        return Verdict(False, "ungrounded", share)
+    return Verdict(True, "", share)

@@ -1,0 +1,151 @@
+"""FAISS inner-product store on normalised vectors, persisted beside its chunks and a manifest."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from tutor.errors import IndexMismatchError, IndexMissingError
+from tutor.types import Chunk, Hit
+
+FORMAT_VERSION = 1
+REBUILD_HINT = "Chạy `tutor index build` (hoặc `make run`) để dựng lại chỉ mục."
+
+
+@dataclass(frozen=True)
+class Manifest:
+    embedder: str
+    dim: int
+    corpus_hash: str
+    chunk_count: int
+    built_at: str
+    format: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=2)
+
+
+class FaissStore:
+    """Exact inner-product search (IndexFlatIP): with normalised vectors the score is the cosine."""
+
+    def __init__(self, index: faiss.Index, chunks: Sequence[Chunk]) -> None:
+        if index.ntotal != len(chunks):
+            raise IndexMismatchError(f"Chỉ mục có {index.ntotal} vectơ nhưng {len(chunks)} đoạn. {REBUILD_HINT}")
+        self._index = index
+        self._chunks = list(chunks)
+
+    @classmethod
+    def from_vectors(cls, vectors: np.ndarray, chunks: Sequence[Chunk]) -> FaissStore:
+        vecs = np.ascontiguousarray(vectors, dtype=np.float32)
+        faiss.normalize_L2(vecs)
+        index = faiss.IndexFlatIP(vecs.shape[1])
+        index.add(vecs)
+        return cls(index, chunks)
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        return self._chunks
+
+    @property
+    def dim(self) -> int:
+        return int(self._index.d)
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
+        if not self._chunks or k <= 0:
+            return []
+        q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        if q.shape[1] != self._index.d:
+            raise IndexMismatchError(f"Vectơ câu hỏi có {q.shape[1]} chiều, chỉ mục có {self._index.d}. {REBUILD_HINT}")
+        faiss.normalize_L2(q)
+        scores, ids = self._index.search(q, min(k, len(self._chunks)))
+        return [
+            Hit(chunk=self._chunks[i], score=float(s), dense_rank=rank)
+            for rank, (i, s) in enumerate(zip(ids[0], scores[0], strict=True))
+            if i >= 0
+        ]
+
+
+# --- persistence -----------------------------------------------------------------------------
+# Layout: <root>/current -> <root>/v-<timestamp>/{index.faiss, chunks.jsonl, manifest.json}.
+# A new version is written beside the old one and `current` is swapped with one atomic rename,
+# so a reader never sees a half-written index.
+
+
+def _chunk_to_json(c: Chunk) -> str:
+    return json.dumps(dataclasses.asdict(c), ensure_ascii=False)
+
+
+def _chunk_from_json(line: str) -> Chunk:
+    d = json.loads(line)
+    d["groups"] = tuple(d.get("groups", ()))
+    d["levels"] = tuple(d.get("levels", ()))
+    return Chunk(**d)
+
+
+def save_index(root: Path, store: FaissStore, manifest: Manifest, keep: int = 2) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    tmp = version.with_name(version.name + ".tmp")
+    tmp.mkdir()
+    faiss.write_index(store._index, str(tmp / "index.faiss"))
+    (tmp / "chunks.jsonl").write_text("".join(_chunk_to_json(c) + "\n" for c in store.chunks), encoding="utf-8")
+    (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    tmp.rename(version)
+    link = root / "current.tmp"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(version.name)
+    os.replace(link, root / "current")
+    _prune(root, keep)
+    return version
+
+
+def _prune(root: Path, keep: int) -> None:
+    current = (root / "current").resolve()
+    versions = sorted(p for p in root.glob("v-*") if p.is_dir() and p.resolve() != current)
+    for old in versions[: max(0, len(versions) - (keep - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(root: Path) -> Manifest | None:
+    path = root / "current" / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest(**data)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexMismatchError(f"Tệp manifest của chỉ mục hỏng ({exc}). {REBUILD_HINT}") from exc
+
+
+def load_index(root: Path, embedder_id: str) -> tuple[FaissStore, Manifest]:
+    """Load the current index; fail with a rebuild hint if it is missing or built by another embedder."""
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise IndexMissingError(f"Chưa có chỉ mục ở {root}. {REBUILD_HINT}")
+    if manifest.format != FORMAT_VERSION:
+        raise IndexMismatchError(f"Chỉ mục ở định dạng cũ ({manifest.format}). {REBUILD_HINT}")
+    if manifest.embedder != embedder_id:
+        raise IndexMismatchError(
+            f"Chỉ mục được dựng bằng bộ nhúng '{manifest.embedder}' nhưng cấu hình hiện dùng "
+            f"'{embedder_id}'. {REBUILD_HINT}"
+        )
+    version = (root / "current").resolve()
+    try:
+        index = faiss.read_index(str(version / "index.faiss"))
+        lines = (version / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+        chunks = [_chunk_from_json(line) for line in lines if line.strip()]
+    except (OSError, RuntimeError, ValueError, TypeError) as exc:
+        raise IndexMismatchError(f"Không đọc được chỉ mục ở {version} ({exc}). {REBUILD_HINT}") from exc
+    if index.d != manifest.dim or len(chunks) != manifest.chunk_count:
+        raise IndexMismatchError(f"Chỉ mục ở {version} không khớp manifest. {REBUILD_HINT}")
+    return FaissStore(index, chunks), manifest

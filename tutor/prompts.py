@@ -1,0 +1,75 @@
+"""Render the Jinja2 templates in prompts/ with StrictUndefined: a missing variable is a bug, not a blank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from tutor.errors import ConfigError
+from tutor.types import Group, Hit, Level, Message
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as the prompt shows it, numbered from 1."""
+
+    n: int
+    chunk_id: str
+    lesson_title: str
+    section_title: str
+    text: str
+
+
+def passages(hits: Sequence[Hit]) -> list[Passage]:
+    return [
+        Passage(
+            n=i,
+            chunk_id=h.chunk.id,
+            lesson_title=h.chunk.lesson_title,
+            section_title=h.chunk.section_title,
+            text=h.chunk.text,
+        )
+        for i, h in enumerate(hits, start=1)
+    ]
+
+
+class Prompts:
+    def __init__(self, directory: Path) -> None:
+        if not (directory / "system.j2").is_file():
+            raise ConfigError(f"Không thấy mẫu lời nhắc ở {directory}. Đặt TUTOR_PROMPTS_DIR tới thư mục prompts/.")
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text for an LLM, never HTML
+            keep_trailing_newline=False,
+        )
+        self.directory = directory
+
+    def render(self, name: str, **context: Any) -> str:
+        try:
+            return self._env.get_template(name).render(**context).strip()
+        except jinja2.TemplateNotFound as exc:
+            raise ConfigError(f"Thiếu mẫu lời nhắc {name} trong {self.directory}.") from exc
+
+    def answer_messages(
+        self,
+        question: str,
+        level: Level,
+        group: Group,
+        hits: Sequence[Hit],
+        history: Sequence[Message] = (),
+    ) -> list[Message]:
+        style = self.render(f"levels/{level.value}.j2")
+        system = self.render("system.j2", style=style, group_label=group.label)
+        user = self.render("answer.j2", passages=passages(hits), question=question, level_label=level.label)
+        return [Message("system", system), *history, Message("user", user)]
+
+    def refusal(self) -> str:
+        return self.render("refusal.j2")
+
+    def extractive(self, hits: Sequence[Hit], notice: str | None = None) -> str:
+        return self.render("extractive.j2", passages=passages(hits), notice=notice)

