@@ -95,3 +95,13 @@ def test_nfd_question_gets_the_same_answer_as_nfc(built_settings: Settings):
     assert nfd.question == nfc.question == q
     assert [h.chunk.id for h in nfd.hits] == [h.chunk.id for h in nfc.hits]
     assert nfd.text == nfc.text
+
+
+def test_a_follow_up_is_searched_with_the_previous_question(built_settings: Settings):
+    from tutor.types import Message
+
+    tutor = _tutor(built_settings, None)
+    history = [Message("user", "Làm sao bật Wi-Fi trên điện thoại?"), Message("assistant", "Vuốt xuống…")]
+    answer = tutor.answer("còn nếu là iPhone thì sao", history=history)
+    assert answer.citations[0].lesson_id == "bat-wifi"
+    assert answer.question == "còn nếu là iPhone thì sao"

@@ -47,3 +47,12 @@ def test_sentences_split_at_capitals_but_keep_list_numbers_and_abbreviations():
 
 def test_hyphenated_words_match_their_joined_spelling():
     assert syllables("Bật Wi-Fi, gửi e-mail") == syllables("bật wifi, gửi email")
+
+
+def test_old_and_new_tone_placement_match_after_unify():
+    from tutor.text import for_matching, unify_tones
+
+    assert unify_tones("hòa bình, Thủy, khỏe, Ủy ban") == "hoà bình, Thuỷ, khoẻ, Uỷ ban"
+    # closed syllables and "qu" are already unambiguous and stay as they are
+    assert unify_tones("hoàng, thuyền, quý, toán") == "hoàng, thuyền, quý, toán"
+    assert for_matching(unicodedata.normalize("NFD", "tòa án")) == "toà án"

@@ -33,6 +33,12 @@ def extract_passages(hits: Sequence[Hit], level: Level, n: int = EXTRACTIVE_PASS
     return (same + others)[:n]
 
 
+def retrieval_query(question: str, history: Sequence[Message]) -> str:
+    """A follow-up ("thế nó giật giật thì sao?") is searched together with the learner's previous turn."""
+    previous = next((m.content for m in reversed(history) if m.role == "user"), "")
+    return f"{previous}\n{question}" if previous else question
+
+
 class Tutor:
     """The one code path the API, the CLI and the eval harness all use."""
 
@@ -79,7 +85,7 @@ class Tutor:
         """Yield Token pieces as the model writes, then one final Answer (which may replace the text)."""
         t0 = time.perf_counter()
         q = self.validate(question)
-        hits = self.retriever.retrieve(q, self.k)
+        hits = self.retriever.retrieve(retrieval_query(q, history), self.k)
         timings = {"retrieve_s": time.perf_counter() - t0}
 
         def final(

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -21,7 +22,9 @@ app = typer.Typer(help="Trợ giảng AI cho Bình dân học vụ số.", no_ar
 index_app = typer.Typer(help="Dựng và kiểm tra chỉ mục tìm kiếm.", no_args_is_help=True)
 model_app = typer.Typer(help="Chuẩn bị mô hình ngôn ngữ nhúng.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+corpus_app = typer.Typer(help="Kiểm tra bài học, câu hỏi trắc nghiệm và tập đánh giá.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+app.add_typer(corpus_app, name="corpus")
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -118,6 +121,31 @@ def model_prepare() -> None:
 
         with _bar("Ghép mô hình", bytes_=True) as update:
             prepare_model(settings, update)
+
+    _run(body)
+
+
+@corpus_app.command("validate")
+def corpus_validate(
+    gold: Annotated[
+        Path | None, typer.Option(help="Tập đánh giá JSONL (mặc định eval/datasets/gold_vi.jsonl cạnh corpus/).")
+    ] = None,
+) -> None:
+    """Báo mọi lỗi kèm tệp và dòng; thoát với mã khác 0 nếu có lỗi."""
+    settings = _settings()
+
+    def body() -> None:
+        from tutor.corpus.validate import validate_corpus
+
+        gold_path = gold or settings.corpus_dir.parent / "eval" / "datasets" / "gold_vi.jsonl"
+        report = validate_corpus(settings.corpus_dir, gold_path if gold_path.is_file() else None)
+        for problem in report.problems:
+            out.print(problem, markup=False, highlight=False)
+        summary = f"{report.lessons} bài học, {report.quiz_items} câu trắc nghiệm, {report.gold_items} câu đánh giá"
+        if report.problems:
+            err.print(f"[red]{len(report.problems)} lỗi[/] ({summary}).")
+            raise typer.Exit(1)
+        err.print(f"[green]Hợp lệ[/]: {summary}.")
 
     _run(body)
 

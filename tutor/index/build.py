@@ -13,8 +13,9 @@ import numpy as np
 from tutor.corpus.chunk import chunk_lessons
 from tutor.corpus.load import corpus_hash, lesson_files, load_lessons
 from tutor.errors import IndexMismatchError
-from tutor.index.faiss_store import FaissStore, Manifest, load_index, read_manifest, save_index
+from tutor.index.faiss_store import FaissStore, Manifest, read_manifest, save_index
 from tutor.protocols import Embedder
+from tutor.text import for_matching
 
 Progress = Callable[[int, int], None]
 BATCH = 8
@@ -56,7 +57,7 @@ def build_index(index_root: Path, lessons_dir: Path, embedder: Embedder, progres
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     for start in range(0, len(chunks), BATCH):
         batch = chunks[start : start + BATCH]
-        vectors[start : start + len(batch)] = embedder.embed_passages([c.embed_text for c in batch])
+        vectors[start : start + len(batch)] = embedder.embed_passages([for_matching(c.embed_text) for c in batch])
         if progress:
             progress(start + len(batch), len(chunks))
     store = FaissStore.from_vectors(vectors, chunks)
@@ -69,7 +70,3 @@ def build_index(index_root: Path, lessons_dir: Path, embedder: Embedder, progres
     )
     save_index(index_root, store, manifest)
     return manifest
-
-
-def open_index(index_root: Path, embedder: Embedder) -> tuple[FaissStore, Manifest]:
-    return load_index(index_root, embedder.id)

@@ -17,7 +17,8 @@ import numpy as np
 from tutor.errors import IndexMismatchError, IndexMissingError
 from tutor.types import Chunk, Hit
 
-FORMAT_VERSION = 1
+# 2: passages are embedded after for_matching() (one tone placement).
+FORMAT_VERSION = 2
 REBUILD_HINT = "Chạy `tutor index build` (hoặc `make run`) để dựng lại chỉ mục."
 
 

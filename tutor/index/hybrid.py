@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
-from tutor.text import has_diacritics, normalize
+from tutor.text import for_matching, has_diacritics
 from tutor.types import Hit
 
 
@@ -37,7 +37,7 @@ class HybridRetriever:
         return self._store
 
     def retrieve(self, query: str, k: int) -> list[Hit]:
-        query = normalize(query)
+        query = for_matching(query)
         if not query:
             return []
         w = self._w

@@ -1,0 +1,1 @@
+"""Offline evaluation: the gold dataset, metrics, runs and reports."""

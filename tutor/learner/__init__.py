@@ -1,0 +1,1 @@
+"""The learner model: quiz bank, storage, adaptive placement, learning path and certificates."""
