@@ -98,3 +98,35 @@ def test_unreachable_ollama_still_answers_degraded(env: Settings, monkeypatch: p
     r = runner.invoke(app, ["ask", "bật wifi"])
     assert r.exit_code == 0, r.output
     assert "degraded" in r.output and "bat-wifi#" in r.output
+
+
+def test_ingest_adds_good_files_skips_bad_ones_and_answers_from_them(env: Settings, tmp_path):
+    runner.invoke(app, ["index", "build"])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "huong-dan.md").write_text(
+        "# Hướng dẫn nộp thuế đất trên cổng thuế\n\n## Các bước\nĐăng nhập cổng thuế điện tử bằng tài khoản định danh. "
+        "Chọn mục nộp thuế đất phi nông nghiệp. Kiểm tra số tiền rồi xác nhận.\n",
+        encoding="utf-8",
+    )
+    (docs / "hong.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02")
+    (docs / "trong.txt").write_text("   \n", encoding="utf-8")
+    r = runner.invoke(app, ["ingest", str(docs)])
+    assert r.exit_code == 0, r.output
+    assert "hong.pdf" in r.output and "trong.txt" in r.output and "Bỏ qua" in r.output
+    assert "1 tệp đã nạp" in r.output
+    answer = runner.invoke(app, ["ask", "nop thue dat phi nong nghiep o dau", "--json"])
+    assert json.loads(answer.stdout)["citations"][0]["lesson_id"].startswith("doc-")
+    status = runner.invoke(app, ["index", "status"])
+    assert status.exit_code == 0 and "fresh" in status.output
+
+
+def test_ingest_with_only_bad_files_fails_and_leaves_the_index_as_it_was(env: Settings, tmp_path):
+    runner.invoke(app, ["index", "build"])
+    before = runner.invoke(app, ["index", "status"]).output
+    bad = tmp_path / "rac.docx"
+    bad.write_bytes(b"PK\x03\x04 broken zip")
+    r = runner.invoke(app, ["ingest", str(bad)])
+    assert r.exit_code == 1 and "rac.docx" in r.output
+    _no_traceback(r)
+    assert runner.invoke(app, ["index", "status"]).output == before

@@ -84,3 +84,42 @@ def test_hybrid_fuses_both_paths_and_returns_k_distinct_chunks(
     assert hits[0].chunk.lesson_id == "an-toan-otp"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert any(h.dense_rank is not None and h.lexical_rank is not None for h in hits)
+
+
+class _Counting:
+    """Wraps an embedder and counts the passages it was asked to embed."""
+
+    def __init__(self, inner: HashingEmbedder) -> None:
+        self.inner, self.embedded = inner, 0
+        self.id, self.dim = inner.id, inner.dim
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+    def embed_passages(self, texts):
+        self.embedded += len(texts)
+        return self.inner.embed_passages(texts)
+
+
+def test_rebuild_after_editing_one_lesson_re_embeds_only_its_changed_chunks(
+    settings: Settings, hash_embedder: HashingEmbedder
+):
+    from tutor.index.embed_cache import EmbeddingCache
+
+    cache = EmbeddingCache(settings.embed_cache_dir)
+    counting = _Counting(hash_embedder)
+    first = build_index(settings.index_dir, settings.lessons_dir, counting, cache=cache)
+    assert counting.embedded == first.chunk_count
+    lesson = settings.lessons_dir / "bat-wifi.md"
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("Chạm vào biểu tượng Wi-Fi để bật.", "Chạm biểu tượng Wi-Fi."),
+        encoding="utf-8",
+    )
+    counting.embedded = 0
+    second = build_index(settings.index_dir, settings.lessons_dir, counting, cache=cache)
+    assert counting.embedded == 1  # only bat-wifi's Cơ bản chunk changed
+    store, _ = load_index(settings.index_dir, hash_embedder.id)
+    fresh = FaissStore.from_vectors(hash_embedder.embed_passages([c.embed_text for c in store.chunks]), store.chunks)
+    q = hash_embedder.embed_query("chạm biểu tượng wifi")
+    assert [h.chunk.id for h in store.search(q, 3)] == [h.chunk.id for h in fresh.search(q, 3)]
+    assert second.chunk_count == first.chunk_count

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tutor.config import Settings
@@ -66,27 +67,77 @@ def _bar(label: str, *, bytes_: bool = False) -> Iterator[Callable[[int, int], N
         yield update
 
 
+def _rebuild(settings: Settings) -> None:
+    """Build the index from lessons and ingested documents, reusing cached embeddings."""
+    from tutor.index.build import build_index
+    from tutor.index.embed_cache import EmbeddingCache
+    from tutor.wiring import build_embedder
+
+    embedder = build_embedder(settings, threads=settings.build_threads)
+    cache = EmbeddingCache(settings.embed_cache_dir)
+    try:
+        with _bar("Nhúng các đoạn bài học") as update:
+            manifest = build_index(
+                settings.index_dir,
+                settings.lessons_dir,
+                embedder,
+                update,
+                cache=cache,
+                ingested_dir=settings.ingested_dir,
+            )
+    finally:
+        cache.close()
+    err.print(f"Đã dựng chỉ mục: {manifest.chunk_count} đoạn, bộ nhúng {manifest.embedder}.")
+
+
 @index_app.command("build")
 def index_build(
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Chỉ dựng khi chưa có hoặc bài học đã đổi.")] = False,
 ) -> None:
-    """Đọc corpus/, cắt đoạn, nhúng và lưu chỉ mục FAISS."""
+    """Đọc corpus/ và tài liệu đã nạp, cắt đoạn, nhúng và lưu chỉ mục FAISS."""
     settings = _settings()
 
     def body() -> None:
-        from tutor.index.build import IndexState, build_index, index_status
+        from tutor.index.build import IndexState, index_status
         from tutor.wiring import build_embedder
 
-        embedder = build_embedder(settings, threads=settings.build_threads)
         if if_stale:
-            status = index_status(settings.index_dir, settings.lessons_dir, embedder.id)
+            embedder_id = build_embedder(settings).id
+            status = index_status(
+                settings.index_dir, settings.lessons_dir, embedder_id, ingested_dir=settings.ingested_dir
+            )
             if status.state == IndexState.FRESH and status.manifest:
                 err.print(f"Chỉ mục còn mới ({status.manifest.chunk_count} đoạn), không cần dựng lại.")
                 return
             err.print(f"Chỉ mục: {status.state.value}. Đang dựng lại…")
-        with _bar("Nhúng các đoạn bài học") as update:
-            manifest = build_index(settings.index_dir, settings.lessons_dir, embedder, update)
-        err.print(f"Đã dựng chỉ mục: {manifest.chunk_count} đoạn, bộ nhúng {manifest.embedder}.")
+        _rebuild(settings)
+
+    _run(body)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục: .md .txt .html .pdf .docx")],
+    rebuild: Annotated[bool, typer.Option(help="Dựng lại chỉ mục sau khi nạp.")] = True,
+) -> None:
+    """Nạp tài liệu của giảng viên, cán bộ vào chỉ mục. Tệp hỏng được báo và bỏ qua."""
+    settings = _settings()
+
+    def body() -> None:
+        from tutor.corpus.ingest import ingest_paths, ingested_hashes, save_ingested
+
+        report = ingest_paths(paths, seen_hashes=ingested_hashes(settings.ingested_dir))
+        for skipped in report.skipped:
+            err.print(f"[yellow]Bỏ qua[/] {escape(skipped.path)}: {escape(skipped.reason)}", highlight=False)
+        for doc in report.documents:
+            err.print(f"Đã nạp {doc.path}: {doc.chunk_count} đoạn ({doc.title}).", markup=False, highlight=False)
+        if report.documents:
+            save_ingested(report, settings.ingested_dir)
+            if rebuild:
+                _rebuild(settings)
+        err.print(f"{len(report.documents)} tệp đã nạp, {len(report.skipped)} tệp bỏ qua.")
+        if not report.documents:
+            raise typer.Exit(1)
 
     _run(body)
 
@@ -100,7 +151,9 @@ def index_status_cmd() -> None:
         from tutor.index.build import IndexState, index_status
         from tutor.wiring import build_embedder
 
-        status = index_status(settings.index_dir, settings.lessons_dir, build_embedder(settings).id)
+        status = index_status(
+            settings.index_dir, settings.lessons_dir, build_embedder(settings).id, ingested_dir=settings.ingested_dir
+        )
         m = status.manifest
         out.print(f"trạng thái: {status.state.value}")
         if m:

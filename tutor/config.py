@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def ingested_dir(self) -> Path:
+        return self.data_dir / "ingested"
+
+    @property
+    def embed_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "embeddings"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

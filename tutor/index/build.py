@@ -1,4 +1,4 @@
-"""Build, check and load the persisted index from the lesson corpus."""
+"""Build and check the persisted index from the lesson corpus and the ingested documents."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import numpy as np
-
 from tutor.corpus.chunk import chunk_lessons
+from tutor.corpus.ingest import load_ingested
 from tutor.corpus.load import corpus_hash, lesson_files, load_lessons
 from tutor.errors import IndexMismatchError
+from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import FaissStore, Manifest, read_manifest, save_index
 from tutor.protocols import Embedder
 from tutor.text import for_matching
+from tutor.types import Chunk
 
 Progress = Callable[[int, int], None]
-BATCH = 8
 
 
 class IndexState(StrEnum):
@@ -35,8 +35,25 @@ class IndexStatus:
     corpus_hash: str
 
 
-def index_status(index_root: Path, lessons_dir: Path, embedder_id: str) -> IndexStatus:
-    current = corpus_hash(lesson_files(lessons_dir))
+def _source_files(lessons_dir: Path, ingested_dir: Path | None) -> list[Path]:
+    """What the index is built from: the lessons, and the manifest of ingested documents if any."""
+    files = lesson_files(lessons_dir)
+    if ingested_dir is not None and (ingested_dir / "manifest.json").is_file():
+        files.append(ingested_dir / "manifest.json")
+    return files
+
+
+def _chunks(lessons_dir: Path, ingested_dir: Path | None) -> list[Chunk]:
+    chunks = chunk_lessons(load_lessons(lessons_dir))
+    if ingested_dir is not None:
+        chunks += load_ingested(ingested_dir)
+    return chunks
+
+
+def index_status(
+    index_root: Path, lessons_dir: Path, embedder_id: str, *, ingested_dir: Path | None = None
+) -> IndexStatus:
+    current = corpus_hash(_source_files(lessons_dir, ingested_dir))
     try:
         manifest = read_manifest(index_root)
     except IndexMismatchError:
@@ -49,17 +66,19 @@ def index_status(index_root: Path, lessons_dir: Path, embedder_id: str) -> Index
     return IndexStatus(state, manifest, current)
 
 
-def build_index(index_root: Path, lessons_dir: Path, embedder: Embedder, progress: Progress | None = None) -> Manifest:
-    """Load, chunk and embed every lesson, then swap the new index in atomically."""
-    paths = lesson_files(lessons_dir)
-    digest = corpus_hash(paths)
-    chunks = chunk_lessons(load_lessons(lessons_dir))
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for start in range(0, len(chunks), BATCH):
-        batch = chunks[start : start + BATCH]
-        vectors[start : start + len(batch)] = embedder.embed_passages([for_matching(c.embed_text) for c in batch])
-        if progress:
-            progress(start + len(batch), len(chunks))
+def build_index(
+    index_root: Path,
+    lessons_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    *,
+    cache: EmbeddingCache | None = None,
+    ingested_dir: Path | None = None,
+) -> Manifest:
+    """Chunk and embed every lesson and ingested document (cached passages are reused), then swap atomically."""
+    digest = corpus_hash(_source_files(lessons_dir, ingested_dir))
+    chunks = _chunks(lessons_dir, ingested_dir)
+    vectors, _ = embed_with_cache(embedder, [for_matching(c.embed_text) for c in chunks], cache, progress)
     store = FaissStore.from_vectors(vectors, chunks)
     manifest = Manifest(
         embedder=embedder.id,
