@@ -9,6 +9,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
+# Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test).
+APT_PACKAGES := fonts-dejavu-core
+SYS_STAMP := $(VENV)/.installed-sys
+
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
@@ -31,11 +35,20 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 # torch is pinned to the CPU build on local disk first, so nothing pulls a multi-GB CUDA build.
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
+$(DEV_STAMP): pyproject.toml $(SYS_STAMP) | $(BIN)/python
 	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[embedded,st,dev]'
 	@touch $@ $(RUN_STAMP)
+
+$(SYS_STAMP): | $(BIN)/python
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "==> Installing system packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+	@touch $@
 
 install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
