@@ -123,3 +123,51 @@ def test_rebuild_after_editing_one_lesson_re_embeds_only_its_changed_chunks(
     q = hash_embedder.embed_query("chạm biểu tượng wifi")
     assert [h.chunk.id for h in store.search(q, 3)] == [h.chunk.id for h in fresh.search(q, 3)]
     assert second.chunk_count == first.chunk_count
+
+
+def test_level_and_group_boost_the_learners_section(built_settings: Settings, hash_embedder: HashingEmbedder):
+    from tutor.index.hybrid import FusionWeights
+
+    store, _ = load_index(built_settings.index_dir, hash_embedder.id)
+    retriever = HybridRetriever(hash_embedder, store, BM25Index(store.chunks))
+    w = FusionWeights()
+    plain = {h.chunk.id: h.score for h in retriever.retrieve("mã OTP", 20)}
+    boosted = {h.chunk.id: h.score for h in retriever.retrieve("mã OTP", 20, level="nang-cao", group="hoc-sinh")}
+    # an-toan-otp is for every group; its Nâng cao section is the learner's level, its Cơ bản is not
+    assert boosted["an-toan-otp#nang-cao/0"] - plain["an-toan-otp#nang-cao/0"] == pytest.approx(
+        w.level_boost + w.group_boost
+    )
+    assert boosted["an-toan-otp#co-ban/0"] - plain["an-toan-otp#co-ban/0"] == pytest.approx(w.group_boost)
+    # vneid-muc-2 is not for students: no group boost
+    vneid = next(cid for cid in plain if cid.startswith("vneid-muc-2#cac-buoc"))
+    assert boosted[vneid] == pytest.approx(plain[vneid])
+
+
+def test_duplicate_passages_take_one_place(hash_embedder: HashingEmbedder):
+    from tutor.types import Chunk
+
+    chunks = [
+        Chunk("a#co-ban/0", "a", "co-ban", "Bài A", "Cơ bản", "Không đọc mã OTP cho ai."),
+        Chunk("doc-1#x/0", "doc-1", "x", "Tài liệu", "X", "Không  đọc mã OTP cho ai."),
+        Chunk("b#co-ban/0", "b", "co-ban", "Bài B", "Cơ bản", "Bật Wi-Fi trong cài đặt."),
+    ]
+    store = FaissStore.from_vectors(hash_embedder.embed_passages([c.embed_text for c in chunks]), chunks)
+    hits = HybridRetriever(hash_embedder, store, BM25Index(chunks)).retrieve("mã OTP", 3)
+    texts = [h.chunk.text.replace("  ", " ") for h in hits]
+    assert len(texts) == len(set(texts))
+
+
+def test_large_corpora_use_hnsw_and_still_find_the_nearest_chunk():
+    from tutor.types import Chunk
+
+    rng = np.random.default_rng(0)
+    vecs = rng.standard_normal((3000, 32)).astype(np.float32)
+    chunks = [Chunk(f"s#x/{i}", "s", "x", "S", "X", f"đoạn {i}") for i in range(3000)]
+    hnsw = FaissStore.from_vectors(vecs, chunks, hnsw_above=1000)
+    flat = FaissStore.from_vectors(vecs, chunks)
+    assert (hnsw.kind, flat.kind) == ("hnsw", "flat")
+    recall = 0
+    for q in vecs[:50] + 0.05 * rng.standard_normal((50, 32)).astype(np.float32):
+        truth = {h.chunk.id for h in flat.search(q, 10)}
+        recall += len(truth & {h.chunk.id for h in hnsw.search(q, 10)})
+    assert recall / 500 >= 0.95

@@ -85,7 +85,7 @@ class Tutor:
         """Yield Token pieces as the model writes, then one final Answer (which may replace the text)."""
         t0 = time.perf_counter()
         q = self.validate(question)
-        hits = self.retriever.retrieve(retrieval_query(q, history), self.k)
+        hits = self.retriever.retrieve(retrieval_query(q, history), self.k, level=level.value, group=group.value)
         timings = {"retrieve_s": time.perf_counter() - t0}
 
         def final(

@@ -39,7 +39,9 @@ class VectorStore(Protocol):
 
 @runtime_checkable
 class Retriever(Protocol):
-    def retrieve(self, query: str, k: int) -> list[Hit]: ...
+    def retrieve(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
+        """The k best chunks; `level` and `group` may reorder near-ties in the learner's favour."""
+        ...
 
 
 @runtime_checkable

@@ -19,6 +19,8 @@ from tutor.types import Chunk, Hit
 
 # 2: passages are embedded after for_matching() (one tone placement).
 FORMAT_VERSION = 2
+#: Above this many chunks the store switches from exact (flat) search to HNSW.
+HNSW_ABOVE = 50_000
 REBUILD_HINT = "Chạy `tutor index build` (hoặc `make run`) để dựng lại chỉ mục."
 
 
@@ -45,12 +47,25 @@ class FaissStore:
         self._chunks = list(chunks)
 
     @classmethod
-    def from_vectors(cls, vectors: np.ndarray, chunks: Sequence[Chunk]) -> FaissStore:
+    def from_vectors(cls, vectors: np.ndarray, chunks: Sequence[Chunk], *, hnsw_above: int = HNSW_ABOVE) -> FaissStore:
+        """Exact search for a corpus this size; HNSW once exact search would cost more than ~20 ms a query."""
         vecs = np.ascontiguousarray(vectors, dtype=np.float32)
         faiss.normalize_L2(vecs)
-        index = faiss.IndexFlatIP(vecs.shape[1])
+        dim = vecs.shape[1]
+        index: faiss.Index
+        if len(vecs) > hnsw_above:
+            hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = 80
+            hnsw.hnsw.efSearch = 256
+            index = hnsw
+        else:
+            index = faiss.IndexFlatIP(dim)
         index.add(vecs)
         return cls(index, chunks)
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if isinstance(self._index, faiss.IndexHNSWFlat) else "flat"
 
     @property
     def chunks(self) -> Sequence[Chunk]:
@@ -63,7 +78,7 @@ class FaissStore:
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
         if not self._chunks or k <= 0:
             return []
-        q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        q = np.array(vector, dtype=np.float32).reshape(1, -1)  # a copy: normalize_L2 works in place
         if q.shape[1] != self._index.d:
             raise IndexMismatchError(f"Vectơ câu hỏi có {q.shape[1]} chiều, chỉ mục có {self._index.d}. {REBUILD_HINT}")
         faiss.normalize_L2(q)

@@ -1,26 +1,36 @@
-"""Hybrid retrieval: dense FAISS search and folded BM25, fused by weighted reciprocal rank."""
+"""Hybrid retrieval: dense FAISS scores and BM25 scores, normalised per query and summed with tuned weights."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import dataclass
+
+import numpy as np
 
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
-from tutor.text import for_matching, has_diacritics
+from tutor.text import fold, for_matching, has_diacritics
 from tutor.types import Hit
 
 
 @dataclass(frozen=True)
 class FusionWeights:
-    dense: float = 1.0
-    lexical: float = 1.0
-    #: Dense weight when the question has no diacritics: e5 loses most of its accuracy on such text
+    """Chosen on the gold set by eval/tune_retrieval.py; see eval/results/retrieval_tuning.md."""
+
+    #: Share of the dense score for a question typed with diacritics (the rest is BM25).
+    dense: float = 0.7
+    #: Dense share when the question has no diacritics: e5 loses most of its accuracy on such text
     #: (hit@3 0.93 -> 0.33 in MEASUREMENTS.md), so the folded lexical path leads.
-    dense_unaccented: float = 0.35
-    rrf_k: int = 60
-    #: How many candidates each path contributes before fusion.
-    depth: int = 30
+    dense_unaccented: float = 0.2
+    #: Dense candidates taken from FAISS; their lowest score is the floor of the normalisation. Small
+    #: corpora score every chunk (what was tuned); large ones a fixed depth, so HNSW stays fast.
+    exhaustive_up_to: int = 2000
+    depth: int = 200
+    #: Added to the fused score of a chunk meant for the learner's group, and of the section written
+    #: for the learner's level; small, so they reorder near-ties and never override relevance.
+    group_boost: float = 0.03
+    level_boost: float = 0.05
 
 
 class HybridRetriever:
@@ -31,35 +41,73 @@ class HybridRetriever:
         self._store = store
         self._bm25 = bm25
         self._w = weights or FusionWeights()
+        # The trainer preview asks one question at every level; embed it once.
+        self._embed_query = functools.lru_cache(maxsize=512)(embedder.embed_query)
+        self._chunk_index = {c.id: i for i, c in enumerate(store.chunks)}
+        chunks = store.chunks
+        # Boolean masks, so boosting is one vector operation even at 100k chunks.
+        self._group_mask = {
+            g: np.array([g in c.groups for c in chunks], dtype=bool) for g in {g for c in chunks for g in c.groups}
+        }
+        self._level_mask = {
+            lv: np.array([c.levels == (lv,) for c in chunks], dtype=bool)
+            for lv in {c.levels[0] for c in chunks if len(c.levels) == 1}
+        }
 
     @property
     def store(self) -> FaissStore:
         return self._store
 
-    def retrieve(self, query: str, k: int) -> list[Hit]:
+    def retrieve(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
         query = for_matching(query)
-        if not query:
+        if not query or not self._store.chunks:
             return []
         w = self._w
-        dense_w = w.dense if has_diacritics(query) else w.dense_unaccented
-        dense = self._store.search(self._embedder.embed_query(query), w.depth)
-        lexical = self._bm25.search(query, w.depth)
+        n = len(self._store.chunks)
+        alpha = w.dense if has_diacritics(query) else w.dense_unaccented
 
-        fused: dict[str, Hit] = {}
-        scores: dict[str, float] = {}
-        for weight, hits in ((dense_w, dense), (w.lexical, lexical)):
-            for rank, hit in enumerate(hits):
-                cid = hit.chunk.id
-                scores[cid] = scores.get(cid, 0.0) + weight / (w.rrf_k + rank + 1)
-                prev = fused.get(cid)
-                fused[cid] = (
-                    hit
-                    if prev is None
-                    else replace(
-                        prev,
-                        dense_rank=prev.dense_rank if prev.dense_rank is not None else hit.dense_rank,
-                        lexical_rank=prev.lexical_rank if prev.lexical_rank is not None else hit.lexical_rank,
-                    )
+        depth = n if n <= w.exhaustive_up_to else min(w.depth, n)
+        dense_hits = self._store.search(self._embed_query(query), depth)
+        dense = np.zeros(n, dtype=np.float32)
+        dense_rank: dict[int, int] = {}
+        if dense_hits:
+            floor, top = dense_hits[-1].score, dense_hits[0].score
+            for hit in dense_hits:
+                i = self._chunk_index[hit.chunk.id]
+                dense[i] = (hit.score - floor) / (top - floor + 1e-9)
+                dense_rank[i] = hit.dense_rank or 0
+
+        lexical = self._bm25.scores(query)
+        if lexical.max() > 0:
+            lexical = lexical / lexical.max()
+        fused = alpha * dense + (1 - alpha) * lexical
+
+        chunks = self._store.chunks
+        relevant = fused > 0
+        if group in self._group_mask:
+            fused[relevant & self._group_mask[group]] += w.group_boost
+        if level in self._level_mask:
+            fused[relevant & self._level_mask[level]] += w.level_boost
+
+        lexical_order = np.argsort(-lexical, kind="stable")
+        lexical_rank = {int(i): r for r, i in enumerate(lexical_order[:depth]) if lexical[i] > 0}
+        hits: list[Hit] = []
+        seen_text: set[str] = set()
+        for i in np.argsort(-fused, kind="stable"):
+            if fused[i] <= 0 or len(hits) == k:
+                break
+            c = chunks[i]
+            # An ingested copy of a lesson paragraph would otherwise take two of the k places.
+            key = fold(" ".join(c.text.split()))
+            if key in seen_text:
+                continue
+            seen_text.add(key)
+            hits.append(
+                Hit(
+                    chunk=c,
+                    score=float(fused[i]),
+                    dense_rank=dense_rank.get(int(i)),
+                    lexical_rank=lexical_rank.get(int(i)),
                 )
-        ranked = sorted(scores, key=lambda cid: -scores[cid])[:k]
-        return [replace(fused[cid], score=scores[cid]) for cid in ranked]
+            )
+        return hits
