@@ -37,10 +37,10 @@ def test_grounded_share_counts_sentences_supported_by_passages():
 
 
 def test_answers_in_another_script_or_empty_fail_the_check():
-    hits = _hits("Bật Wi-Fi trong cài đặt.")
+    hits = _hits("Vuốt từ trên màn hình xuống, chạm biểu tượng Wi-Fi để bật, rồi chọn tên mạng nhà bạn.")
     assert not check_answer("打开设置然后连接网络", hits).ok
     assert not check_answer("  ", hits).ok
-    assert check_answer("Bạn bật Wi-Fi trong phần cài đặt.", hits).ok
+    assert check_answer("Bạn vuốt từ trên màn hình xuống rồi chạm biểu tượng Wi-Fi để bật.", hits).ok
 
 
 def test_citations_point_only_to_retrieved_hits_and_ignore_invented_markers():
@@ -50,3 +50,12 @@ def test_citations_point_only_to_retrieved_hits_and_ignore_invented_markers():
     assert cites[0].chunk_id == "l1#co-ban/0"
     assert [c.n for c in cite("Xin chào.", hits)] == [1]  # nothing matches: the top passage
     assert cite("gì đó", []) == ()
+
+
+def test_a_reply_that_only_repeats_the_question_fails_the_check():
+    hits = _hits("Gọi ngay tổng đài ngân hàng in trên thẻ để yêu cầu tra soát giao dịch chuyển nhầm.")
+    question = "chuyển khoản nhầm người thì làm sao"
+    echo = "Người dân. Người học ở trình độ Cơ bản: chuyển khoản nhầm người thì làm sao?"
+    assert check_answer(echo, hits, question).reason in {"ungrounded", "no-lesson-content"}
+    good = "Bạn gọi ngay tổng đài ngân hàng in trên thẻ để yêu cầu tra soát giao dịch [1]."
+    assert check_answer(good, hits, question).ok

@@ -52,6 +52,8 @@ class Tutor:
         max_tokens: int = 320,
         temperature: float = 0.2,
         max_question_chars: int = 2000,
+        llm_passages: int = 2,
+        passage_chars: int = 450,
     ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
@@ -60,6 +62,8 @@ class Tutor:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.max_question_chars = max_question_chars
+        self.llm_passages = llm_passages
+        self.passage_chars = passage_chars
 
     def validate(self, question: str) -> str:
         """NFC-normalise and check the question; NFD input becomes identical to NFC input."""
@@ -119,7 +123,10 @@ class Tutor:
             yield final(self.prompts.extractive(quoted), shown=quoted)
             return
 
-        messages = self.prompts.answer_messages(q, level, group, hits, history)
+        # The model sees the best passages only, trimmed: on two CPU cores every prompt token delays the
+        # first word. It cites from exactly what it saw.
+        shown = extract_passages(hits, level, self.llm_passages)
+        messages = self.prompts.answer_messages(q, level, group, shown, history, max_chars=self.passage_chars)
         pieces: list[str] = []
         try:
             for piece in self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature):
@@ -134,13 +141,13 @@ class Tutor:
             return
 
         text = "".join(pieces).strip()
-        verdict = check_answer(text, hits)
+        verdict = check_answer(text, shown, q)
         timings["grounded_share"] = verdict.grounded_share
         if not verdict.ok:
             replacement = self.prompts.extractive(quoted, notice=NOTICE_REPLACED)
             yield final(replacement, shown=quoted, notice=f"{NOTICE_REPLACED} ({verdict.reason})")
             return
-        yield final(text, model=self.chat_model.id)
+        yield final(text, shown=shown, model=self.chat_model.id)
 
     def answer(
         self,

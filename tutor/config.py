@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     ollama_host: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL.")
     ollama_model: str = Field(default="qwen2.5:7b-instruct", description="Ollama model name.")
 
-    k: int = Field(default=4, ge=1, le=20, description="Passages given to the LLM and cited from.")
+    k: int = Field(default=4, ge=1, le=20, description="Passages retrieved (and quoted when there is no LLM).")
+    llm_passages: int = Field(default=2, ge=1, le=10, description="Best passages shown to the LLM and cited from.")
+    passage_chars: int = Field(default=450, ge=100, description="Each passage shown to the LLM is cut to this length.")
     max_question_chars: int = Field(default=2000, ge=1, description="Longest question accepted.")
 
     host: str = Field(default="127.0.0.1", description="Address `tutor serve` binds.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +47,24 @@ def grounded_share(text: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> 
     return supported / checked if checked else 0.0
 
 
-def check_answer(text: str, hits: Sequence[Hit], min_grounded: float = 0.6) -> Verdict:
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    toks = folded_syllables(text)
+    return set(itertools.pairwise(toks))
+
+
+def lesson_content(text: str, hits: Sequence[Hit], question: str) -> int:
+    """How many of the answer's syllable pairs come from the passages and not from the question.
+
+    A small model sometimes just repeats the question or the instructions; such a reply overlaps the
+    passages only where they share words with the question, so it scores near zero here.
+    """
+    passage = set().union(*(_bigrams(h.chunk.text) for h in hits)) if hits else set()
+    return len((_bigrams(text) & passage) - _bigrams(question))
+
+
+def check_answer(
+    text: str, hits: Sequence[Hit], question: str = "", min_grounded: float = 0.6, min_content: int = 4
+) -> Verdict:
     if not text.strip():
         return Verdict(False, "empty", 0.0)
     if _CJK.search(text):
@@ -56,4 +74,6 @@ def check_answer(text: str, hits: Sequence[Hit], min_grounded: float = 0.6) -> V
     share = grounded_share(text, hits)
     if share < min_grounded:
         return Verdict(False, "ungrounded", share)
+    if lesson_content(text, hits, question) < min_content:
+        return Verdict(False, "no-lesson-content", share)
     return Verdict(True, "", share)

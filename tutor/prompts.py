@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from tutor.errors import ConfigError
+from tutor.text import sentences
 from tutor.types import Group, Hit, Level, Message
 
 
@@ -24,14 +25,26 @@ class Passage:
     text: str
 
 
-def passages(hits: Sequence[Hit]) -> list[Passage]:
+def trim(text: str, max_chars: int | None) -> str:
+    """Whole sentences up to max_chars (at least one): prompt tokens are what the small CPU model pays for."""
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    kept: list[str] = []
+    for sent in sentences(text):
+        if kept and sum(len(k) + 1 for k in kept) + len(sent) > max_chars:
+            break
+        kept.append(sent)
+    return "\n".join(kept)
+
+
+def passages(hits: Sequence[Hit], max_chars: int | None = None) -> list[Passage]:
     return [
         Passage(
             n=i,
             chunk_id=h.chunk.id,
             lesson_title=h.chunk.lesson_title,
             section_title=h.chunk.section_title,
-            text=h.chunk.text,
+            text=trim(h.chunk.text, max_chars),
         )
         for i, h in enumerate(hits, start=1)
     ]
@@ -62,11 +75,19 @@ class Prompts:
         group: Group,
         hits: Sequence[Hit],
         history: Sequence[Message] = (),
+        *,
+        max_chars: int | None = None,
     ) -> list[Message]:
-        style = self.render(f"levels/{level.value}.j2")
-        system = self.render("system.j2", style=style, group_label=group.label)
-        user = self.render("answer.j2", passages=passages(hits), question=question, level_label=level.label)
-        return [Message("system", system), *history, Message("user", user)]
+        """The system prompt never changes, so llama.cpp reuses its cached prefix on every request;
+        everything that varies (passages, learner, level style) goes in the last user message."""
+        user = self.render(
+            "answer.j2",
+            passages=passages(hits, max_chars),
+            question=question,
+            group_label=group.label,
+            style=self.render(f"levels/{level.value}.j2"),
+        )
+        return [Message("system", self.render("system.j2")), *history, Message("user", user)]
 
     def refusal(self) -> str:
         return self.render("refusal.j2")

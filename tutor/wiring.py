@@ -82,4 +82,6 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         max_question_chars=settings.max_question_chars,
+        llm_passages=settings.llm_passages,
+        passage_chars=settings.passage_chars,
     )
