@@ -16,13 +16,14 @@ SYS_STAMP := $(VENV)/.installed-sys
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help install install-dev run test test-fast lint clean
+.PHONY: help install install-dev run test test-fast lint bench clean
 
 help:
 	@echo "make run        install (first time ~10 min: llama.cpp compiles), build the index, serve on :8000"
 	@echo "make test       install the dev extras and run every test (slow ones included)"
 	@echo "make test-fast  the fast suite only (no real models)"
 	@echo "make lint       ruff and mypy"
+	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
 
 $(BIN)/python:
 	@echo "==> Creating $(VENV)"
@@ -38,7 +39,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 $(DEV_STAMP): pyproject.toml $(SYS_STAMP) | $(BIN)/python
 	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[embedded,st,dev]'
+	$(BIN)/pip install -q -e '.[embedded,st,dev,bench]'
 	@touch $@ $(RUN_STAMP)
 
 $(SYS_STAMP): | $(BIN)/python
@@ -69,6 +70,11 @@ test-fast: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check tutor tests
 	$(BIN)/mypy tutor
+
+bench: $(DEV_STAMP)
+	$(BIN)/tutor model prepare
+	$(BIN)/tutor index build --if-stale
+	$(BIN)/python eval/bench_retrieval.py --json eval/results/bench.json
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
