@@ -110,3 +110,26 @@ def test_hybrid_retrieval_finds_the_gold_lesson_in_the_top_5_for_90_percent(real
         top_lessons = list(dict.fromkeys(h.chunk.lesson_id for h in hits))[:5]
         found += item.gold.lesson in top_lessons
     assert found / len(answerable) >= 0.90
+
+
+@pytest.mark.slow
+def test_questions_typed_without_accents_or_in_nfd_retrieve_the_same_top_5_lessons(real_index):
+    import unicodedata
+
+    from tutor.diacritics import strip_marks
+    from tutor.wiring import build_tutor
+
+    retriever = build_tutor(real_index).retriever
+
+    def top5(q: str, item) -> set[str]:
+        hits = retriever.retrieve(q, 30, level=item.level.value, group=item.group.value)
+        return set(list(dict.fromkeys(h.chunk.lesson_id for h in hits))[:5])
+
+    accented = [item for item in GOLD if item.gold is not None and has_diacritics(item.question)]
+    same_plain = same_nfd = 0
+    for item in accented:
+        reference = top5(item.question, item)
+        same_plain += top5(strip_marks(item.question), item) == reference
+        same_nfd += top5(unicodedata.normalize("NFD", item.question), item) == reference
+    assert same_plain / len(accented) >= 0.95
+    assert same_nfd == len(accented)

@@ -7,22 +7,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tutor.diacritics import DiacriticRestorer, strip_marks
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
-from tutor.text import fold, for_matching, has_diacritics
+from tutor.text import fold, for_matching
 from tutor.types import Hit
+
+#: Chunks whose text feeds the diacritic restorer.
+RESTORER_CHUNKS = 5000
 
 
 @dataclass(frozen=True)
 class FusionWeights:
     """Chosen on the gold set by eval/tune_retrieval.py; see eval/results/retrieval_tuning.md."""
 
-    #: Share of the dense score for a question typed with diacritics (the rest is BM25).
-    dense: float = 0.7
-    #: Dense share when the question has no diacritics: e5 loses most of its accuracy on such text
-    #: (hit@3 0.93 -> 0.33 in MEASUREMENTS.md), so the folded lexical path leads.
-    dense_unaccented: float = 0.2
+    #: Share of the dense score (the rest is BM25 over folded tokens).
+    dense: float = 0.5
     #: Dense candidates taken from FAISS; their lowest score is the floor of the normalisation. Small
     #: corpora score every chunk (what was tuned); large ones a fixed depth, so HNSW stays fast.
     exhaustive_up_to: int = 2000
@@ -43,6 +44,8 @@ class HybridRetriever:
         self._w = weights or FusionWeights()
         # The trainer preview asks one question at every level; embed it once.
         self._embed_query = functools.lru_cache(maxsize=512)(embedder.embed_query)
+        # The vocabulary comes from the lessons, which lead the store; a cap keeps start-up fast at scale.
+        self._restorer = DiacriticRestorer(c.embed_text for c in store.chunks[:RESTORER_CHUNKS])
         self._chunk_index = {c.id: i for i, c in enumerate(store.chunks)}
         chunks = store.chunks
         # Boolean masks, so boosting is one vector operation even at 100k chunks.
@@ -64,10 +67,14 @@ class HybridRetriever:
             return []
         w = self._w
         n = len(self._store.chunks)
-        alpha = w.dense if has_diacritics(query) else w.dense_unaccented
+        alpha = w.dense
+        # The embedder sees the question with its marks stripped and restored from the corpus, so a
+        # question typed without diacritics is embedded exactly like the same question typed with them:
+        # both retrieve the same lessons (eval/results/retrieval_tuning.md).
+        dense_query = for_matching(self._restorer.restore(strip_marks(query)))
 
         depth = n if n <= w.exhaustive_up_to else min(w.depth, n)
-        dense_hits = self._store.search(self._embed_query(query), depth)
+        dense_hits = self._store.search(self._embed_query(dense_query), depth)
         dense = np.zeros(n, dtype=np.float32)
         dense_rank: dict[int, int] = {}
         if dense_hits:
