@@ -210,9 +210,7 @@ def quiz_files(quiz_dir: Path) -> list[Path]:
     return sorted(quiz_dir.glob("*.yaml"))
 
 
-def _check(
-    quiz_dir: Path, lesson_competences: Mapping[str, Iterable[str]] | None
-) -> tuple[list[QuizItem], list[str]]:
+def _check(quiz_dir: Path, lesson_competences: Mapping[str, Iterable[str]] | None) -> tuple[list[QuizItem], list[str]]:
     items: list[QuizItem] = []
     problems: list[str] = []
     seen: dict[str, str] = {}
@@ -241,7 +239,12 @@ def _check(
                     f"(bài học có: {', '.join(sorted(allowed))})"
                 )
             items.append(item)
-    return items, problems
+    return items, sorted(problems, key=_problem_order)
+
+
+def _problem_order(problem: str) -> tuple[str, int]:
+    m = re.match(r"^(.*?):(\d+): ", problem)
+    return (m.group(1), int(m.group(2))) if m else (problem, 0)
 
 
 def validate_quiz_dir(quiz_dir: Path, lesson_competences: Mapping[str, Iterable[str]]) -> list[str]:

@@ -1,0 +1,104 @@
+"""Learning path: recommend unfinished lessons that train the learner's weakest competences, with a reason."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from tutor.learner.quizbank import QuizItem, competence_domain
+from tutor.types import Level
+
+#: A lesson is finished when at least this share of its quiz items was last answered correctly.
+FINISHED_SHARE = 0.8
+
+#: Domain names of Thông tư 02/2025/TT-BGDĐT, used in the reasons shown to learners.
+DOMAIN_NAMES: dict[int, str] = {
+    1: "Khai thác dữ liệu và thông tin",
+    2: "Giao tiếp và hợp tác",
+    3: "Sáng tạo nội dung số",
+    4: "An toàn",
+    5: "Giải quyết vấn đề",
+    6: "Ứng dụng trí tuệ nhân tạo",
+}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    lesson_id: str
+    #: The weakest of the lesson's competences, which the recommendation is about.
+    competence: str
+    rating: float
+    #: Share of the lesson's quiz items answered correctly (latest answer), None when never tried.
+    progress: float | None
+    #: Why this lesson, in Vietnamese, for the learner.
+    reason: str
+
+
+def lesson_progress(items: Iterable[QuizItem], latest: Mapping[str, bool]) -> dict[str, float]:
+    """lesson id -> share of its quiz items whose latest answer was correct; lessons never tried are left out."""
+    total: dict[str, int] = defaultdict(int)
+    right: dict[str, int] = defaultdict(int)
+    tried: set[str] = set()
+    for item in items:
+        total[item.lesson_id] += 1
+        if item.id in latest:
+            tried.add(item.lesson_id)
+            right[item.lesson_id] += int(latest[item.id])
+    return {lesson: right[lesson] / total[lesson] for lesson in tried}
+
+
+def is_finished(progress: float | None, threshold: float = FINISHED_SHARE) -> bool:
+    return progress is not None and progress >= threshold - 1e-9
+
+
+def _reason(competence: str, rating: float, known: bool, progress: float | None) -> str:
+    try:
+        domain = DOMAIN_NAMES[competence_domain(competence)]
+        what = f"năng lực {competence} ({domain})"
+    except ValueError:
+        what = f"năng lực {competence}"
+    if known:
+        why = f"Bài này luyện {what}, phần bạn đang yếu nhất (điểm {rating:+.1f})."
+    else:
+        why = f"Bài này luyện {what}, phần bạn chưa làm bài kiểm tra nào."
+    if progress is None:
+        return f"{why} Bạn chưa làm câu hỏi của bài này."
+    return f"{why} Bạn mới làm đúng {round(progress * 100)}% câu hỏi; cần 80% để hoàn thành bài."
+
+
+def recommend_lessons(
+    lessons: Mapping[str, Sequence[str]],
+    skills: Mapping[str, float],
+    progress: Mapping[str, float],
+    *,
+    limit: int = 5,
+    default_rating: float = 0.0,
+    lesson_levels: Mapping[str, Sequence[Level | str]] | None = None,
+    level: Level | str | None = None,
+) -> list[Recommendation]:
+    """Unfinished lessons, weakest competence first.
+
+    `lessons`: lesson id -> competence codes. `skills`: competence -> rating (logits; lower is weaker);
+    a competence without a rating counts as `default_rating` (pass the learner's placement ability).
+    `progress`: lesson id -> share correct (see `lesson_progress`); lessons at >= 80% are skipped.
+    With `lesson_levels` and `level`, lessons that do not cover the learner's level go after the others.
+    Ties go to lessons already started (finish what you began), then to the lesson id.
+    """
+    wanted = Level(level) if level is not None else None
+    ranked: list[tuple[tuple[int, float, int, str], Recommendation]] = []
+    for lesson_id, competences in lessons.items():
+        done = progress.get(lesson_id)
+        if is_finished(done) or not competences:
+            continue
+        rated = [(skills.get(c, default_rating), c not in skills, c) for c in competences]
+        rating, unknown, competence = min(rated, key=lambda t: (t[0], t[1], t[2]))
+        off_level = 0
+        if wanted is not None and lesson_levels is not None:
+            levels = {Level(v) for v in lesson_levels.get(lesson_id, ())}
+            off_level = int(bool(levels) and wanted not in levels)
+        started = 0 if done is not None else 1
+        rec = Recommendation(lesson_id, competence, rating, done, _reason(competence, rating, not unknown, done))
+        ranked.append(((off_level, rating, started, lesson_id), rec))
+    ranked.sort(key=lambda t: t[0])
+    return [rec for _, rec in ranked[: max(0, limit)]]
