@@ -48,8 +48,27 @@ class Settings(BaseSettings):
     passage_chars: int = Field(default=450, ge=100, description="Each passage shown to the LLM is cut to this length.")
     max_question_chars: int = Field(default=2000, ge=1, description="Longest question accepted.")
 
+    learner_db_url: str = Field(
+        default="", description="SQLAlchemy URL of the learner store; empty: SQLite file <data_dir>/learners.sqlite3."
+    )
+    cert_key_path: Path | None = Field(
+        default=None, description="Ed25519 key that signs certificates; empty: <data_dir>/keys/certificate-ed25519.pem."
+    )
+
     host: str = Field(default="127.0.0.1", description="Address `tutor serve` binds.")
     port: int = Field(default=8000, description="Port `tutor serve` listens on.")
+
+    @property
+    def learner_url(self) -> str:
+        return self.learner_db_url or f"sqlite:///{(self.data_dir / 'learners.sqlite3').resolve()}"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.cert_key_path or self.data_dir / "keys" / "certificate-ed25519.pem"
+
+    @property
+    def quiz_dir(self) -> Path:
+        return self.corpus_dir / "quiz"
 
     @property
     def index_dir(self) -> Path:

