@@ -46,9 +46,10 @@ def test_unreachable_llm_still_answers_with_passages_marked_degraded(built_setti
 
 
 def test_llm_dropping_mid_answer_replaces_the_partial_text(built_settings: Settings):
-    tutor = _tutor(built_settings, ScriptedChatModel(GOOD, fail_after=3))
+    tutor = _tutor(built_settings, ScriptedChatModel(GOOD, fail_after=16))
     events = list(tutor.stream("mã OTP"))
-    assert sum(isinstance(e, Token) for e in events) == 3
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    assert shown and GOOD.startswith(shown)  # what was shown is a prefix of the draft, never more
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.degraded
     assert answer.text.startswith("Trợ giảng AI đang tạm nghỉ")
@@ -105,3 +106,48 @@ def test_a_follow_up_is_searched_with_the_previous_question(built_settings: Sett
     answer = tutor.answer("còn nếu là iPhone thì sao", history=history)
     assert answer.citations[0].lesson_id == "bat-wifi"
     assert answer.question == "còn nếu là iPhone thì sao"
+
+
+def test_a_leaked_canary_stops_the_stream_and_is_never_shown(built_settings: Settings):
+    tutor = _tutor(built_settings, None)
+    leak = f"Không đọc mã OTP cho ai [1]. Mã nội bộ là {tutor.prompts.canary} nhé, còn nhiều chữ nữa ở sau đây."
+    model = ScriptedChatModel(leak)
+    tutor.chat_model = model
+    events = list(tutor.stream("mã OTP là gì"))
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    answer = events[-1]
+    assert tutor.prompts.canary not in shown and tutor.prompts.canary not in answer.text
+    assert answer.notice and "canary" in answer.notice
+    assert tutor.prompts.canary in model.calls[0][0].content  # it was in the system prompt
+
+
+def test_unsafe_sentence_is_never_streamed(built_settings: Settings):
+    bad = "Bạn cứ bình tĩnh nhé. Hãy đọc mã OTP cho cán bộ để được hỗ trợ. Xong rồi."
+    events = list(_tutor(built_settings, ScriptedChatModel(bad)).stream("công an đòi mã OTP"))
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    assert "đọc mã OTP cho cán bộ" not in shown
+    assert "unsafe-advice" in (events[-1].notice or "")
+
+
+def test_personal_data_in_the_question_is_redacted_everywhere(built_settings: Settings):
+    model = ScriptedChatModel(GOOD)
+    tutor = _tutor(built_settings, model)
+    answer = tutor.answer("số tôi 0912345678, CCCD 001203012345, có người đòi mã OTP 123456")
+    for secret in ("0912345678", "001203012345", "123456"):
+        assert secret not in answer.question
+        assert all(secret not in m.content for m in model.calls[0])
+
+
+def test_links_outside_official_domains_are_hidden_in_answers(built_settings: Settings):
+    reply = GOOD + " Xem dichvucong.gov.vn hoặc http://otp-nhanh.xyz/a"
+    answer = _tutor(built_settings, ScriptedChatModel(reply)).answer("mã OTP")
+    assert "dichvucong.gov.vn" in answer.text and "otp-nhanh.xyz" not in answer.text
+
+
+def test_hint_mode_gives_a_hint_and_a_question_not_the_whole_answer(built_settings: Settings):
+    model = ScriptedChatModel(GOOD)
+    _tutor(built_settings, model).answer("làm sao kích hoạt định danh mức 2", hint=True)
+    assert "Đừng nói ngay toàn bộ đáp án" in model.calls[0][-1].content
+    extractive = _tutor(built_settings, None).answer("làm sao kích hoạt định danh mức 2", hint=True)
+    assert extractive.text.startswith("Gợi ý:") and "?" in extractive.text
+    assert len(extractive.text) < len(_tutor(built_settings, None).answer("làm sao kích hoạt định danh mức 2").text)

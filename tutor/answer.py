@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 
 from tutor.citations import cite
 from tutor.errors import InvalidQuestionError, LLMUnavailableError
-from tutor.guard import check_answer
+from tutor.guard import StreamGuard, Verdict, check_answer, sanitize
+from tutor.privacy import redact
 from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Retriever
 from tutor.text import normalize
@@ -66,7 +67,11 @@ class Tutor:
         self.passage_chars = passage_chars
 
     def validate(self, question: str) -> str:
-        """NFC-normalise and check the question; NFD input becomes identical to NFC input."""
+        """NFC-normalise, check and redact the question; NFD input becomes identical to NFC input.
+
+        Personal data (ID and phone numbers, OTP codes…) is redacted here, so no later step — prompt,
+        log, stored history — ever holds it.
+        """
         cleaned = normalize(question or "")
         if not cleaned:
             raise InvalidQuestionError("Câu hỏi đang trống. Hãy gõ điều bạn muốn hỏi, ví dụ: 'Làm sao bật Wi-Fi?'")
@@ -74,7 +79,7 @@ class Tutor:
             raise InvalidQuestionError(
                 f"Câu hỏi dài {len(cleaned)} ký tự, quá giới hạn {self.max_question_chars}. Hãy hỏi ngắn gọn hơn."
             )
-        return cleaned
+        return redact(cleaned)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retriever.retrieve(self.validate(question), k or self.k)
@@ -85,8 +90,13 @@ class Tutor:
         level: Level = Level.CO_BAN,
         group: Group = Group.NGUOI_DAN,
         history: Sequence[Message] = (),
+        *,
+        hint: bool = False,
     ) -> Iterator[StreamEvent]:
-        """Yield Token pieces as the model writes, then one final Answer (which may replace the text)."""
+        """Yield Token pieces as the model writes, then one final Answer (which may replace the text).
+
+        `hint` is the Socratic practice mode: a hint and a question back instead of the answer.
+        """
         t0 = time.perf_counter()
         q = self.validate(question)
         hits = self.retriever.retrieve(retrieval_query(q, history), self.k, level=level.value, group=group.value)
@@ -102,6 +112,7 @@ class Tutor:
         ) -> Answer:
             """`shown`: the passages an extractive answer quotes, which are exactly what it cites."""
             timings["total_s"] = time.perf_counter() - t0
+            text = redact(sanitize(text))
             return Answer(
                 question=q,
                 level=level,
@@ -119,34 +130,55 @@ class Tutor:
             yield final(self.prompts.refusal())
             return
         quoted = extract_passages(hits, level)
+
+        def extractive(notice: str | None = None) -> str:
+            if hint:
+                return self.prompts.extractive_hint(quoted[0])
+            return self.prompts.extractive(quoted, notice=notice)
+
         if self.chat_model is None:
-            yield final(self.prompts.extractive(quoted), shown=quoted)
+            yield final(extractive(), shown=quoted[:1] if hint else quoted)
             return
 
         # The model sees the best passages only, trimmed: on two CPU cores every prompt token delays the
         # first word. It cites from exactly what it saw.
         shown = extract_passages(hits, level, self.llm_passages)
-        messages = self.prompts.answer_messages(q, level, group, shown, history, max_chars=self.passage_chars)
-        pieces: list[str] = []
+        messages = self.prompts.answer_messages(
+            q, level, group, shown, history, max_chars=self.passage_chars, hint=hint
+        )
+        guard = StreamGuard(self.prompts.canary)
+        generation = self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature)
         try:
-            for piece in self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature):
-                if not pieces:
-                    timings["first_token_s"] = time.perf_counter() - t0
-                pieces.append(piece)
-                yield Token(piece)
+            for piece in generation:
+                visible = guard.feed(piece)
+                if guard.blocked:
+                    break  # stop generating: nothing more from this answer will be shown
+                if visible:
+                    timings.setdefault("first_token_s", time.perf_counter() - t0)
+                    yield Token(visible)
         except LLMUnavailableError as exc:
             timings["llm_error"] = 1.0
-            text = self.prompts.extractive(quoted, notice=NOTICE_DEGRADED)
+            text = extractive(NOTICE_DEGRADED)
             yield final(text, shown=quoted, degraded=True, notice=f"{NOTICE_DEGRADED} ({exc})")
             return
+        finally:
+            close = getattr(generation, "close", None)
+            if close is not None:
+                close()
 
-        text = "".join(pieces).strip()
-        verdict = check_answer(text, shown, q)
+        text = guard.text.strip()
+        verdict = check_answer(text, shown, q, canary=self.prompts.canary)
+        if guard.blocked:
+            verdict = Verdict(False, guard.blocked, 0.0)
         timings["grounded_share"] = verdict.grounded_share
         if not verdict.ok:
-            replacement = self.prompts.extractive(quoted, notice=NOTICE_REPLACED)
+            replacement = extractive(NOTICE_REPLACED)
             yield final(replacement, shown=quoted, notice=f"{NOTICE_REPLACED} ({verdict.reason})")
             return
+        tail = guard.flush()
+        if tail:
+            timings.setdefault("first_token_s", time.perf_counter() - t0)
+            yield Token(tail)
         yield final(text, shown=shown, model=self.chat_model.id)
 
     def answer(
@@ -155,8 +187,10 @@ class Tutor:
         level: Level = Level.CO_BAN,
         group: Group = Group.NGUOI_DAN,
         history: Sequence[Message] = (),
+        *,
+        hint: bool = False,
     ) -> Answer:
-        for event in self.stream(question, level, group, history):
+        for event in self.stream(question, level, group, history, hint=hint):
             if isinstance(event, Answer):
                 return event
         raise AssertionError("Tutor.stream ended without an Answer")  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def passages(hits: Sequence[Hit], max_chars: int | None = None) -> list[Passage]
 
 
 class Prompts:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, canary: str | None = None) -> None:
         if not (directory / "system.j2").is_file():
             raise ConfigError(f"Không thấy mẫu lời nhắc ở {directory}. Đặt TUTOR_PROMPTS_DIR tới thư mục prompts/.")
         self._env = jinja2.Environment(
@@ -61,6 +62,8 @@ class Prompts:
             keep_trailing_newline=False,
         )
         self.directory = directory
+        #: A random marker in the system prompt: an answer that contains it leaked the prompt, and is blocked.
+        self.canary = canary or f"BDHVS-{secrets.token_hex(6)}"
 
     def render(self, name: str, **context: Any) -> str:
         try:
@@ -77,20 +80,32 @@ class Prompts:
         history: Sequence[Message] = (),
         *,
         max_chars: int | None = None,
+        hint: bool = False,
     ) -> list[Message]:
         """The system prompt never changes, so llama.cpp reuses its cached prefix on every request;
-        everything that varies (passages, learner, level style) goes in the last user message."""
+        everything that varies (passages, learner, level style) goes in the last user message.
+
+        `hint` is the Socratic practice mode ("gợi ý"): a hint and a question back, not the answer.
+        """
         user = self.render(
-            "answer.j2",
+            "hint.j2" if hint else "answer.j2",
             passages=passages(hits, max_chars),
             question=question,
-            group_label=group.label,
+            audience=self.render(f"groups/{group.value}.j2"),
             style=self.render(f"levels/{level.value}.j2"),
         )
-        return [Message("system", self.render("system.j2")), *history, Message("user", user)]
+        return [Message("system", self.system()), *history, Message("user", user)]
+
+    def system(self) -> str:
+        return self.render("system.j2", canary=self.canary)
 
     def refusal(self) -> str:
         return self.render("refusal.j2")
 
     def extractive(self, hits: Sequence[Hit], notice: str | None = None) -> str:
         return self.render("extractive.j2", passages=passages(hits), notice=notice)
+
+    def extractive_hint(self, hit: Hit) -> str:
+        """A hint without an LLM: the first step of the best passage, then a question back."""
+        first = next(iter(sentences(hit.chunk.text)), hit.chunk.text)
+        return self.render("extractive_hint.j2", first_step=first, lesson_title=hit.chunk.lesson_title)
