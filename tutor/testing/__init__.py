@@ -1,1 +1,1 @@
-"""Test doubles that ship with the package: a wire-compatible Ollama server (no FastAPI, stdlib only)."""
+"""Test doubles that ship with the package: wire-compatible Ollama and OpenAI servers (stdlib only)."""
