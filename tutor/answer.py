@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from tutor.citations import cite
 from tutor.errors import InvalidQuestionError, LLMUnavailableError
 from tutor.guard import StreamGuard, Verdict, check_answer, sanitize
+from tutor.injection import screen_hits
 from tutor.privacy import redact
 from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Retriever
@@ -82,7 +83,7 @@ class Tutor:
         return redact(cleaned)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
-        return self.retriever.retrieve(self.validate(question), k or self.k)
+        return screen_hits(self.retriever.retrieve(self.validate(question), k or self.k))
 
     def stream(
         self,
@@ -100,6 +101,8 @@ class Tutor:
         t0 = time.perf_counter()
         q = self.validate(question)
         hits = self.retriever.retrieve(retrieval_query(q, history), self.k, level=level.value, group=group.value)
+        # Instructions planted in a passage never reach the prompt, the quoted answer or the passages shown.
+        hits = screen_hits(hits)
         timings = {"retrieve_s": time.perf_counter() - t0}
 
         def final(

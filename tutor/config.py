@@ -38,6 +38,23 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=320, ge=16, description="Longest answer, in tokens.")
     temperature: float = Field(default=0.2, ge=0.0, le=2.0, description="Sampling temperature.")
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    llm_token_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds to wait for the next piece of an answer (the first included) before giving up on the LLM.",
+    )
+    llm_concurrency: int = Field(
+        default=0, ge=0, description="Answers generated at once; 0: 1 for llamacpp (one context), 4 for ollama/openai."
+    )
+    llm_queue: int = Field(
+        default=4, ge=0, description="Questions that may wait for a generation slot; beyond that the API answers 503."
+    )
+    breaker_failures: int = Field(
+        default=3, ge=1, description="Consecutive LLM failures after which calls fail fast (answers from the lessons)."
+    )
+    breaker_cooldown: float = Field(
+        default=30.0, ge=0, description="Seconds the LLM is not called after the breaker opens; then one trial call."
+    )
 
     ollama_host: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL.")
     ollama_model: str = Field(default="qwen2.5:7b-instruct", description="Ollama model name.")

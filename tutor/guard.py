@@ -1,4 +1,4 @@
-"""Deterministic checks on a generated answer: dangerous advice, wrong language, and grounding."""
+"""Deterministic checks on a generated answer: dangerous advice, leaked canary, wrong language, grounding, links."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tutor.advice import SECRET as _SECRET
+from tutor.advice import unsafe_advice
+from tutor.injection import CANARY_HOLD, canary_leaked
+from tutor.privacy import RULES, redact
 from tutor.text import fold, folded_syllables, sentences
 from tutor.types import Hit
 
-# Secrets a scammer wants, folded (no diacritics) so "mã OTP" and "ma otp" both match.
-_SECRET = re.compile(r"\b(otp|mat khau|mat ma|ma pin|pin|so the|cvv|ma xac (thuc|nhan)|passcode|ma bao ve)\b")
-_SHARE = re.compile(r"\b(cung cap|doc|gui|dua|chia se|nhap|noi|bao|cho (ho|nguoi|can bo|nhan vien))\b")
-_NEGATION = re.compile(r"\b(khong|dung|cam|chang|tuyet doi khong|chua bao gio|never)\b")
+__all__ = ["StreamGuard", "Verdict", "check_answer", "grounded_share", "sanitize", "unsafe_advice"]
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -22,15 +24,6 @@ class Verdict:
     ok: bool
     reason: str = ""
     grounded_share: float = 1.0
-
-
-def unsafe_advice(text: str) -> str | None:
-    """The first sentence that tells the learner to hand over a secret, with no negation in it."""
-    for sent in sentences(text):
-        folded = fold(sent)
-        if _SECRET.search(folded) and _SHARE.search(folded) and not _NEGATION.search(folded):
-            return sent
-    return None
 
 
 def grounded_share(text: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> float:
@@ -72,7 +65,7 @@ def check_answer(
 ) -> Verdict:
     if not text.strip():
         return Verdict(False, "empty", 0.0)
-    if canary and canary in text:
+    if canary and canary_leaked(text, canary):
         return Verdict(False, "canary", 0.0)
     if _CJK.search(text):
         return Verdict(False, "language", 0.0)
@@ -93,7 +86,11 @@ ALLOWED_DOMAINS = (
     "canhbao.khonggianmang.vn",
     "vneid.gov.vn",
 )
-_TLD = "vn|com|net|org|info|xyz|top|io|cc|ly|me|co|biz|site|online|app|link|shop|club|tk|ml|ga|cf|gq|ru|cn"
+# Scam sites favour cheap TLDs (.vip, .top, .live…); any scheme-prefixed link is caught whatever its TLD.
+_TLD = (
+    "vn|com|net|org|info|xyz|top|io|cc|ly|me|co|biz|site|online|app|link|shop|club|tk|ml|ga|cf|gq|ru|cn|vip|live"
+    "|asia|tv|pro|cloud|icu|win|bid|store|tech|website|space|fun|pw|su|buzz|work|life|today|world|click|page|dev"
+)
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>()\[\]\"']*[^\s<>()\[\]\"'.,;:!?]"
     rf"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{_TLD})\b(?:/[^\s<>()\"']*[^\s<>()\"'.,;:!?])?",
@@ -104,8 +101,17 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]{0,200}>")
 HIDDEN_LINK = "[liên kết đã ẩn]"
 
 
+def _host(url: str) -> str:
+    """The host a browser would open: the authority ends at / ? # or \\ (browsers read it as /), and what comes
+    before an @ is a user name, so "evil.xyz#.gov.vn" and "gov.vn@evil.xyz" are both evil.xyz."""
+    rest = re.sub(r"^(?:https?://)?", "", url.lower())
+    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+    host = authority.rsplit("@", 1)[-1].split(":")[0].rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
 def _allowed(url: str) -> bool:
-    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower()).split("/")[0].split(":")[0]
+    host = _host(url)
     return any(host == d or host.endswith("." + d) for d in ALLOWED_DOMAINS)
 
 
@@ -116,9 +122,38 @@ def sanitize(text: str) -> str:
     return _URL.sub(lambda m: m.group(0) if _allowed(m.group(0)) else HIDDEN_LINK, text)
 
 
+def _replaced_spans(text: str) -> list[tuple[int, int]]:
+    """Whole matches that `sanitize` or `redact` would rewrite (keyword and number together, for redaction)."""
+    spans = [m.span() for rx in (_MD_IMAGE, _HTML_TAG, _URL) for m in rx.finditer(text)]
+    folded = fold(text)
+    haystack = folded if len(folded) == len(text) else text.lower()
+    spans += [m.span() for rule in RULES for m in rule.pattern.finditer(haystack)]
+    return spans
+
+
+def _alnum_back(text: str, n: int) -> int:
+    """The position n letters or digits before the end of `text` (0 if there are fewer)."""
+    seen = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i].isalnum():
+            seen += 1
+            if seen >= n:
+                return i
+    return 0
+
+
+# An HTML tag or a Markdown image still open at the end may yet close, and would then be removed.
+_OPEN_MARKUP = re.compile(r"<[a-zA-Z/][^>\n]{0,200}$|!\[[^\]\n]*(?:\]\([^)\n]*)?$")
+
+
 class StreamGuard:
-    """Checks the answer as it streams and holds back the last few characters, so that a leaked canary
-    or a sentence advising to hand over an OTP is stopped before it reaches the learner's screen."""
+    """Checks the answer as it streams and shows it only as far as it is safe, so that a leaked canary (even
+    spaced out or encoded), a sentence advising to hand over an OTP, a scam link or a phone number is stopped
+    or hidden before it reaches the learner's screen.
+
+    What is shown is exactly what the final answer will say: each piece is cut where no link, tag or personal
+    number straddles the cut, and passed through `sanitize` and `redact` like the final text.
+    """
 
     def __init__(self, canary: str) -> None:
         self._canary = canary
@@ -135,7 +170,7 @@ class StreamGuard:
         if self.blocked:
             return ""
         self._text += piece
-        if self._canary and self._canary in self._text:
+        if self._canary and canary_leaked(self._text, self._canary):
             self.blocked = "canary"
             return ""
         # Judge complete sentences only: the last one may still turn into "…, đừng đưa cho ai".
@@ -143,16 +178,31 @@ class StreamGuard:
         if any(unsafe_advice(s) for s in parts[:-1]):
             self.blocked = "unsafe-advice"
             return ""
-        safe_until = len(self._text) - len(self._canary) - 1
-        tail = parts[-1] if parts else ""
+        return self._emit(self._safe_cut(parts[-1] if parts else ""))
+
+    def _safe_cut(self, tail: str) -> int:
+        text = self._text
+        # Enough letters held back that no encoded form of the canary is ever shown in part.
+        cut = _alnum_back(text, CANARY_HOLD) if self._canary else len(text)
         if _SECRET.search(fold(tail)):
             # An unfinished sentence about a secret is shown only once it is judged safe.
-            safe_until = min(safe_until, len(self._text) - len(tail) - 1)
-        safe_until = max(self._sent, safe_until)
-        out, self._sent = self._text[self._sent : safe_until], safe_until
+            cut = min(cut, len(text) - len(tail) - 1)
+        cut = max(0, cut)  # before rfind: a negative end would search from the far end of the text
+        # Never inside a word: a link or a number may still be growing.
+        cut = text.rfind(" ", 0, cut) + 1 if cut < len(text) else cut
+        for start, end in _replaced_spans(text):
+            if start < cut < end:
+                cut = start
+        markup = _OPEN_MARKUP.search(text)
+        if markup:
+            cut = min(cut, markup.start())
+        return max(self._sent, cut)
+
+    def _emit(self, cut: int) -> str:
+        out = redact(sanitize(self._text[self._sent : cut]))
+        self._sent = cut
         return out
 
     def flush(self) -> str:
         """The held-back tail, once the model has finished and the whole text passed the final check."""
-        out, self._sent = self._text[self._sent :], len(self._text)
-        return out
+        return self._emit(len(self._text))

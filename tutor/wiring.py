@@ -11,7 +11,9 @@ from tutor.errors import ConfigError
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import load_index
 from tutor.index.hybrid import HybridRetriever
+from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
+from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
 from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Embedder
 
@@ -53,23 +55,37 @@ def prepare_model(settings: Settings, progress: Progress | None = None) -> None:
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
+    """The configured backend wrapped in timeouts, a concurrency gate and a circuit breaker; None for extractive."""
     check_llm_name(settings)
+    # An HTTP backend's own read timeout is the token timeout too: a worker abandoned by a timed-out or departed
+    # learner is then blocked in a read for no longer than the learner would have waited.
+    read_timeout = min(settings.llm_timeout, settings.llm_token_timeout)
+    inner: ChatModel
     if settings.llm == "llamacpp":
         from tutor.llm.llamacpp import LlamaCppChatModel
 
         path = settings.llm_model_path or assemble(QWEN_05B, settings.models_dir)
-        return LlamaCppChatModel(path, n_ctx=settings.llm_ctx, threads=settings.llm_threads)
-    if settings.llm == "ollama":
+        inner = LlamaCppChatModel(path, n_ctx=settings.llm_ctx, threads=settings.llm_threads)
+    elif settings.llm == "ollama":
         from tutor.llm.ollama import OllamaChatModel
 
-        return OllamaChatModel(settings.ollama_host, settings.ollama_model, timeout=settings.llm_timeout)
-    if settings.llm == "openai":
+        inner = OllamaChatModel(settings.ollama_host, settings.ollama_model, timeout=read_timeout)
+    elif settings.llm == "openai":
         from tutor.llm.openai_compat import OpenAICompatChatModel
 
-        return OpenAICompatChatModel(
-            settings.openai_base_url, settings.openai_model, settings.openai_api_key, timeout=settings.llm_timeout
+        inner = OpenAICompatChatModel(
+            settings.openai_base_url, settings.openai_model, settings.openai_api_key, timeout=read_timeout
         )
-    return None  # "extractive": answers are the best lesson passages, no generation
+    else:
+        return None  # "extractive": answers are the best lesson passages, no generation
+    return ResilientChatModel(
+        inner,
+        concurrency=settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm],
+        queue=settings.llm_queue,
+        token_timeout=settings.llm_token_timeout,
+        total_timeout=settings.llm_timeout,
+        breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown),
+    )
 
 
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:

@@ -9,15 +9,18 @@ import numpy as np
 import pytest
 from sqlalchemy import inspect, select, text
 
+from tutor.auth.tokens import TokenStore
 from tutor.errors import NotFoundError
 from tutor.learner import db
 from tutor.learner.cert import build_final_test, grade_final_test, issue_certificate
 from tutor.learner.errors import ConsentRequiredError, InvalidLearnerDataError, PlacementFinishedError
+from tutor.learner.feedback import FeedbackStore
 from tutor.learner.models import Base
 from tutor.learner.placement import DomainEstimate, PlacementResult, PlacementSession, rasch_p
 from tutor.learner.quizbank import QuizItem
+from tutor.learner.sessions import ChatSessions
 from tutor.learner.store import LearnerStore, Preferences, elo_update
-from tutor.types import Group, Level
+from tutor.types import Answer, Group, Level
 
 MARKER = "dau-vet-rieng-tu-7f3a9c"
 
@@ -92,9 +95,9 @@ def test_migrations_create_the_whole_schema_on_an_empty_database(db_url: str) ->
         for table in Base.metadata.sorted_tables:
             columns = {c["name"] for c in inspect(engine).get_columns(table.name)}
             assert columns == {c.name for c in table.columns}, table.name
-        assert db.current_revision(engine) == db.head_revision() == "0001"
+        assert db.current_revision(engine) == db.head_revision() == "0002"
         db.upgrade(engine)  # running again is a no-op
-        assert db.current_revision(engine) == "0001"
+        assert db.current_revision(engine) == "0002"
     finally:
         engine.dispose()
 
@@ -235,6 +238,13 @@ def _fill_every_table(store: LearnerStore, bank: list[QuizItem], group: Group) -
     test = build_final_test(bank, group, seed=learner.id)
     result = grade_final_test(test, {item.id: item.answer for item in test.items})
     store.save_certificate(learner.id, issue_certificate(result, learner.pseudonym, Ed25519PrivateKey.generate()))
+    # Chats, feedback and access tokens (revision 0002) belong to the learner too.
+    sessions = ChatSessions(store.engine)
+    chat = sessions.create(learner.id)
+    answer = Answer(f"{MARKER} có người gọi xưng công an", Level.CO_BAN, group, "Tắt máy, gọi 113.", (), ())
+    _, reply = sessions.add_exchange(learner.id, chat.id, answer)
+    FeedbackStore(store.engine).rate(learner.id, chat.id, reply.id, -1, f"{MARKER} chưa đúng")
+    TokenStore(store.engine).create("learner", learner.id)
     return learner.id
 
 

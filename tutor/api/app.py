@@ -1,135 +1,172 @@
-"""FastAPI app: the chat page, the JSON and SSE chat API, lesson pages, health; TutorError -> JSON 4xx/503."""
+"""create_app: services wired once, every router included, and every error turned into JSON (or a page) here."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
+import html
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutor.answer import Tutor
-from tutor.api.schemas import AnswerOut, ChatRequest, ErrorOut, LessonOut, SectionOut
+from tutor.api.deps import Services
+from tutor.api.routes import admin, chat, feedback, health, learners, pages, placement, preview, sessions
+from tutor.api.routes import lessons as lesson_routes
+from tutor.api.routes.pages import STATIC
+from tutor.api.schemas import ErrorOut
+from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
-from tutor.corpus.load import load_lessons
-from tutor.errors import IndexMismatchError, IndexMissingError, NotFoundError, TutorError
-from tutor.types import Answer, Lesson, Token
+from tutor.errors import TutorError
+from tutor.learner.feedback import FeedbackStore
+from tutor.learner.quizbank import QuizItem
+from tutor.learner.sessions import ChatSessions
+from tutor.learner.store import LearnerStore
+from tutor.ops.jobs import EvalRuns, IndexRebuilds
+from tutor.ops.runtime import TutorRuntime
+from tutor.ops.usage import UsageCounter
+from tutor.protocols import Embedder
+from tutor.types import Lesson
 
-_HERE = Path(__file__).parent
-_ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+log = logging.getLogger("tutor.api")
+
+_HTTP_MESSAGES = {
+    404: "Không có trang hoặc địa chỉ này.",
+    405: "Địa chỉ này không nhận kiểu yêu cầu đó (ví dụ: cần POST thay vì GET).",
+}
 
 
-def _sse(event: str, data: object) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+def _field(loc: Sequence[Any]) -> str:
+    # loc starts with "body" / "query" / "path"; the learner only needs the field name.
+    return ".".join(str(p) for p in loc[1:]) or "nội dung"
 
 
-def create_app(settings: Settings, tutor: Tutor | None = None) -> FastAPI:
+def _vietnamese(error: dict[str, Any]) -> str:
+    """One pydantic error in words a learner or a volunteer developer can act on."""
+    kind, where, ctx = error.get("type", ""), _field(error.get("loc", ())), error.get("ctx") or {}
+    if kind == "json_invalid":
+        return "nội dung gửi lên không phải JSON hợp lệ (kiểm tra dấu ngoặc, dấu phẩy, dấu nháy)"
+    if kind == "missing":
+        return f"thiếu trường '{where}'"
+    if kind in ("enum", "literal_error"):
+        return f"'{where}' không nhận giá trị {error.get('input')!r}; chọn một trong: {ctx.get('expected', '')}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"'{where}' sai kiểu dữ liệu ({error.get('msg', '')})"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"'{where}' nằm ngoài khoảng cho phép ({error.get('msg', '')})"
+    if kind in ("string_too_long", "string_too_short", "too_long", "too_short"):
+        return f"'{where}' có độ dài không hợp lệ ({error.get('msg', '')})"
+    return f"'{where}': {error.get('msg', '')}"
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _error(request: Request, status: int, name: str, message: str) -> Response:
+    """The one error shape: JSON {error, message} for the API; a short Vietnamese page for a browser."""
+    if _wants_page(request):
+        body = (
+            '<!doctype html><html lang="vi"><meta charset="utf-8"><meta name="viewport" '
+            'content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/static/app.css">'
+            f'<title>Lỗi {status}</title><main class="page"><h1>Lỗi {status}</h1><p>{html.escape(message)}</p>'
+            '<p><a class="button" href="/">Về trang hỏi đáp</a></p></main></html>'
+        )
+        return HTMLResponse(body, status_code=status)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(ErrorOut(error=name, message=message).model_dump(), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TutorError)
+    async def tutor_error(request: Request, exc: TutorError) -> Response:
+        return _error(request, exc.http_status, type(exc).__name__, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        where = "; ".join(_vietnamese(dict(e)) for e in exc.errors())
+        return _error(request, 422, "RequestValidationError", f"Yêu cầu không hợp lệ: {where}.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        return _error(request, exc.status_code, "HTTPException", message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(request, 500, "InternalError", "Máy chủ gặp lỗi không mong đợi. Hãy thử lại sau ít phút.")
+
+
+def build_services(
+    settings: Settings,
+    tutor: Tutor | None = None,
+    *,
+    embedder: Embedder | None = None,
+    store: LearnerStore | None = None,
+    bank: Sequence[QuizItem] | None = None,
+    lessons: Mapping[str, Lesson] | None = None,
+) -> Services:
+    """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
+    from tutor.wiring import build_learner_store
+
+    runtime = TutorRuntime.from_settings(settings, tutor=tutor, embedder=embedder, lessons=lessons)
+    store = store or build_learner_store(settings)
+    return Services(
+        settings=settings,
+        runtime=runtime,
+        store=store,
+        tokens=TokenStore(store.engine),
+        sessions=ChatSessions(store.engine),
+        feedback=FeedbackStore(store.engine),
+        usage=UsageCounter(),
+        rebuilds=IndexRebuilds(runtime),
+        evals=EvalRuns(runtime, settings.data_dir / "eval-runs"),
+        bank=bank,
+    )
+
+
+def create_app(
+    settings: Settings,
+    tutor: Tutor | None = None,
+    *,
+    embedder: Embedder | None = None,
+    store: LearnerStore | None = None,
+    bank: Sequence[QuizItem] | None = None,
+    lessons: Mapping[str, Lesson] | None = None,
+) -> FastAPI:
     """Build the app; the Tutor is built here, once, so configuration errors surface before serving.
 
-    A missing or mismatched index does not stop the service: chat answers 503 with the rebuild hint
-    and /readyz says what is wrong, so an operator can rebuild without losing the running page.
+    A missing or mismatched index does not stop the service: chat answers 503 with the rebuild hint and
+    /readyz says what is wrong, so an operator can rebuild (POST /api/admin/index/rebuild) without a restart.
     """
-    not_ready: TutorError | None = None
-    if tutor is None:
-        from tutor.wiring import build_tutor
+    owns_store = store is None
+    services = build_services(settings, tutor, embedder=embedder, store=store, bank=bank, lessons=lessons)
 
-        try:
-            tutor = build_tutor(settings)
-        except (IndexMissingError, IndexMismatchError) as exc:
-            not_ready = exc
-    lessons: dict[str, Lesson] = {lesson.id: lesson for lesson in load_lessons(settings.lessons_dir)}
-    pages = Environment(loader=FileSystemLoader(str(_HERE / "templates")), autoescape=select_autoescape())
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            services.store.close()
 
     app = FastAPI(
         title="Trợ giảng Bình dân học vụ số",
-        description="Hỏi đáp kỹ năng số bằng tiếng Việt, trả lời từ bài học đã kiểm duyệt, có trích nguồn.",
-        version="0.1.0",
+        description=(
+            "Hỏi đáp kỹ năng số bằng tiếng Việt, trả lời từ bài học đã kiểm duyệt, có trích nguồn. "
+            "Hỏi đáp ẩn danh không cần mã; hồ sơ, trò chuyện và góp ý cần mã học viên; xem thử cần mã tập huấn "
+            "viên; quản trị cần mã quản trị viên (Authorization: Bearer …)."
+        ),
+        version="0.2.0",
+        lifespan=lifespan,
     )
-
-    def ready_tutor() -> Tutor:
-        if tutor is None:
-            assert not_ready is not None
-            raise not_ready
-        return tutor
-
-    @app.exception_handler(TutorError)
-    async def tutor_error(_: Request, exc: TutorError) -> JSONResponse:
-        body = ErrorOut(error=type(exc).__name__, message=str(exc))
-        return JSONResponse(body.model_dump(), status_code=exc.http_status)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors())
-        body = ErrorOut(error="RequestValidationError", message=f"Yêu cầu không hợp lệ ({where}).")
-        return JSONResponse(body.model_dump(), status_code=422)
-
-    @app.get("/", include_in_schema=False)
-    def index_page() -> FileResponse:
-        return FileResponse(_HERE / "static" / "index.html", media_type="text/html; charset=utf-8")
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        if tutor is None:
-            body = {"status": "not-ready", "index": str(not_ready), "lessons": len(lessons)}
-            return JSONResponse(body, status_code=503)
-        model = tutor.chat_model.id if tutor.chat_model else "extractive"
-        return JSONResponse({"status": "ready", "llm": model, "index": "ok", "lessons": len(lessons)})
-
-    @app.post("/api/chat", response_model=AnswerOut, responses=_ERRORS)
-    def chat(req: ChatRequest) -> AnswerOut:
-        """Trả lời một câu hỏi (JSON). Nếu mô hình không trả lời được, `degraded` = true."""
-        return AnswerOut.from_answer(ready_tutor().answer(req.question, req.level, req.group))
-
-    @app.post("/api/chat/stream", responses=_ERRORS)
-    def chat_stream(req: ChatRequest) -> StreamingResponse:
-        """Server-sent events: `token` (từng phần chữ), rồi `answer` (kèm nguồn), rồi `done`."""
-        t = ready_tutor()
-        t.validate(req.question)  # fail with 422 before the stream starts
-
-        def events() -> Iterator[str]:
-            try:
-                for event in t.stream(req.question, req.level, req.group):
-                    if isinstance(event, Token):
-                        yield _sse("token", {"text": event.text})
-                    elif isinstance(event, Answer):
-                        yield _sse("answer", AnswerOut.from_answer(event).model_dump(mode="json"))
-                yield _sse("done", {})
-            except TutorError as exc:
-                yield _sse("error", ErrorOut(error=type(exc).__name__, message=str(exc)).model_dump())
-
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-
-    def _lesson(lesson_id: str) -> Lesson:
-        lesson = lessons.get(lesson_id)
-        if lesson is None:
-            raise NotFoundError(f"Không có bài học '{lesson_id}'.")
-        return lesson
-
-    @app.get("/api/lessons/{lesson_id}", response_model=LessonOut, responses={**_ERRORS, 404: {"model": ErrorOut}})
-    def lesson_json(lesson_id: str) -> LessonOut:
-        lesson = _lesson(lesson_id)
-        return LessonOut(
-            id=lesson.id,
-            title=lesson.title,
-            domain=lesson.domain,
-            competences=list(lesson.competences),
-            groups=[str(g) for g in lesson.groups],
-            levels=[str(lv) for lv in lesson.levels],
-            sources=list(lesson.sources),
-            valid_as_of=lesson.valid_as_of,
-            sections=[SectionOut(id=s.id, title=s.title, text=s.text) for s in lesson.sections],
-        )
-
-    @app.get("/lessons/{lesson_id}", response_class=HTMLResponse, include_in_schema=False)
-    def lesson_page(lesson_id: str) -> HTMLResponse:
-        return HTMLResponse(pages.get_template("lesson.html").render(lesson=_lesson(lesson_id)))
-
+    app.state.services = services
+    install_error_handlers(app)
+    for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

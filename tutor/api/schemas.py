@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
-from tutor.types import Answer, Group, Level
+from tutor.types import Answer, Group, Lesson, Level
 
 
 class ChatRequest(BaseModel):
@@ -27,7 +29,11 @@ class HitOut(BaseModel):
     chunk_id: str
     lesson_id: str
     section_id: str
-    score: float
+    lesson_title: str = ""
+    section_title: str = ""
+    score: float = Field(description="Điểm hợp nhất (dense + BM25) của đoạn này cho câu hỏi.")
+    dense_rank: int | None = Field(default=None, description="Hạng theo tìm kiếm ngữ nghĩa (0 là tốt nhất).")
+    lexical_rank: int | None = Field(default=None, description="Hạng theo BM25 (0 là tốt nhất).")
     text: str
 
 
@@ -67,7 +73,11 @@ class AnswerOut(BaseModel):
                     chunk_id=h.chunk.id,
                     lesson_id=h.chunk.lesson_id,
                     section_id=h.chunk.section_id,
+                    lesson_title=h.chunk.lesson_title,
+                    section_title=h.chunk.section_title,
                     score=round(h.score, 5),
+                    dense_rank=h.dense_rank,
+                    lexical_rank=h.lexical_rank,
                     text=h.chunk.text,
                 )
                 for h in a.hits
@@ -90,6 +100,28 @@ class SectionOut(BaseModel):
     text: str
 
 
+class LessonSummaryOut(BaseModel):
+    id: str
+    title: str
+    domain: int
+    competences: list[str]
+    groups: list[str]
+    levels: list[str]
+    url: str
+
+    @classmethod
+    def from_lesson(cls, lesson: Lesson) -> LessonSummaryOut:
+        return cls(
+            id=lesson.id,
+            title=lesson.title,
+            domain=lesson.domain,
+            competences=list(lesson.competences),
+            groups=[str(g) for g in lesson.groups],
+            levels=[str(lv) for lv in lesson.levels],
+            url=f"/lessons/{lesson.id}",
+        )
+
+
 class LessonOut(BaseModel):
     id: str
     title: str
@@ -100,3 +132,22 @@ class LessonOut(BaseModel):
     sources: list[str]
     valid_as_of: str
     sections: list[SectionOut]
+
+    @classmethod
+    def from_lesson(cls, lesson: Lesson) -> LessonOut:
+        return cls(
+            id=lesson.id,
+            title=lesson.title,
+            domain=lesson.domain,
+            competences=list(lesson.competences),
+            groups=[str(g) for g in lesson.groups],
+            levels=[str(lv) for lv in lesson.levels],
+            sources=list(lesson.sources),
+            valid_as_of=lesson.valid_as_of,
+            sections=[SectionOut(id=s.id, title=s.title, text=s.text) for s in lesson.sections],
+        )
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry documenting that these statuses return an ErrorOut body."""
+    return {code: {"model": ErrorOut} for code in codes}

@@ -1,15 +1,73 @@
-"""CLI for learners and trainers: ask one question, or serve the chat page and API."""
+"""CLI for learners and trainers: ask one question, chat with follow-ups, or serve the web pages and API."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from tutor.cli.common import err, load_settings, out, run
-from tutor.types import Answer, Group, Level, Token
+from tutor.errors import InvalidQuestionError
+from tutor.types import Answer, Group, Level, Message, Token
+
+if TYPE_CHECKING:
+    from tutor.answer import Tutor
+    from tutor.learner.store import LearnerStore
+
+SaveAnswer = Callable[[Answer], None]
+
+#: Turns of conversation the REPL keeps for follow-ups (the same as a web session passes).
+HISTORY_TURNS = 6
+_QUIT = {"/thoat", "/thoát", "/quit", "/exit"}
+_RESET = {"/moi", "/mới", "/new"}
+
+
+def print_sources(answer: Answer) -> None:
+    if answer.citations:
+        out.print("\n[bold]Nguồn:[/]")
+    for c in answer.citations:
+        out.print(f"  [{c.n}] {escape(c.lesson_title)} — {escape(c.section_title)} ({c.lesson_id}#{c.section_id})")
+    if answer.degraded:
+        out.print("[yellow](degraded: trả lời từ bài học, không qua mô hình)[/]")
+
+
+def stream_answer(tutor: Tutor, question: str, level: Level, group: Group, history: Sequence[Message] = ()) -> Answer:
+    """Print the answer as it streams (a spinner until the first word), then its sources; return it."""
+    answer: Answer | None = None
+    pieces: list[str] = []
+    status = err.status("Đang tìm trong bài học…")
+    status.start()
+    events = tutor.stream(question, level, group, history)
+    try:
+        for event in events:
+            if isinstance(event, Token):
+                if not pieces:
+                    status.stop()
+                pieces.append(event.text)
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            else:
+                answer = event
+    finally:
+        status.stop()
+        close = getattr(events, "close", None)
+        if close is not None:  # on Ctrl-C: closing Tutor.stream closes the model's stream, which stops it
+            close()
+    assert answer is not None
+    if not pieces:
+        print(answer.text)
+    elif answer.text.strip() != "".join(pieces).strip():
+        # The streamed draft was replaced (LLM failed mid-answer, or the guard rejected it).
+        out.print(f"\n\n[yellow]{escape(answer.notice or '')}[/]")
+        print(answer.text)
+    else:
+        print()
+    print_sources(answer)
+    return answer
 
 
 def ask(
@@ -26,35 +84,96 @@ def ask(
         from tutor.wiring import build_tutor
 
         tutor = build_tutor(settings)
-        answer: Answer | None = None
-        pieces: list[str] = []
-        for event in tutor.stream(question, level, group):
-            if isinstance(event, Token):
-                pieces.append(event.text)
-                if not as_json:
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-            else:
-                answer = event
-        assert answer is not None
-        if as_json:
-            print(json.dumps(AnswerOut.from_answer(answer).model_dump(mode="json"), ensure_ascii=False, indent=2))
+        if not as_json:
+            stream_answer(tutor, question, level, group)
             return
-        if not pieces:
-            print(answer.text)
-        elif answer.text.strip() != "".join(pieces).strip():
-            # The streamed draft was replaced (LLM failed mid-answer, or the guard rejected it).
-            out.print(f"\n\n[yellow]{answer.notice or ''}[/]")
-            print(answer.text)
-        else:
-            print()
-        out.print("\n[bold]Nguồn:[/]")
-        for c in answer.citations:
-            out.print(f"  [{c.n}] {c.lesson_title} — {c.section_title} ({c.lesson_id}#{c.section_id})")
-        if answer.degraded:
-            out.print("[yellow](degraded: trả lời từ bài học, không qua mô hình)[/]")
+        answer = tutor.answer(question, level, group)
+        print(json.dumps(AnswerOut.from_answer(answer).model_dump(mode="json"), ensure_ascii=False, indent=2))
 
     run(body)
+
+
+def chat(
+    level: Annotated[
+        Level | None, typer.Option("--level", "-l", help="Trình độ (mặc định: theo học viên, hoặc Cơ bản).")
+    ] = None,
+    group: Annotated[
+        Group | None, typer.Option("--group", "-g", help="Nhóm (mặc định: theo học viên, hoặc người dân).")
+    ] = None,
+    learner: Annotated[
+        str | None, typer.Option("--learner", help="Lưu cuộc trò chuyện vào hồ sơ học viên này (xem trên web).")
+    ] = None,
+) -> None:
+    """Trò chuyện nhiều lượt: câu hỏi tiếp theo hiểu theo các lượt trước. /moi để bắt đầu lại; Ctrl-D để thoát."""
+    settings = load_settings()
+
+    def body() -> None:
+        from tutor.wiring import build_learner_store, build_tutor
+
+        store = build_learner_store(settings) if learner else None
+        try:
+            lvl, grp, save = level or Level.CO_BAN, group or Group.NGUOI_DAN, None
+            if store is not None and learner is not None:
+                lvl, grp, save = _learner_session(store, learner, level, group)
+            tutor = build_tutor(settings)
+            err.print(
+                f"Trình độ {lvl.label}, nhóm {grp.label}. Gõ câu hỏi rồi Enter; /moi: bắt đầu lại; Ctrl-D: thoát."
+            )
+            _repl(tutor, lvl, grp, save)
+        finally:
+            if store is not None:
+                store.close()
+
+    run(body)
+
+
+def _learner_session(
+    store: LearnerStore, learner_id: str, level: Level | None, group: Group | None
+) -> tuple[Level, Group, SaveAnswer]:
+    """The learner's own level and group, and a new web-visible session each answer is saved to."""
+    from tutor.learner.service import overall_level
+    from tutor.learner.sessions import ChatSessions
+
+    profile = store.get_learner(learner_id)
+    sessions = ChatSessions(store.engine)
+    session = sessions.create(learner_id)
+
+    def save(answer: Answer) -> None:
+        sessions.add_exchange(learner_id, session.id, answer)
+
+    return level or overall_level(store.domain_levels(learner_id)), group or profile.group, save
+
+
+def _repl(tutor: Tutor, level: Level, group: Group, save: SaveAnswer | None = None) -> None:
+    history: list[Message] = []
+    while True:
+        try:
+            line = input("\nBạn: ")
+        except (EOFError, KeyboardInterrupt):
+            err.print("\nTạm biệt!")
+            return
+        question = line.strip()
+        if not question:
+            continue
+        if question.lower() in _QUIT:
+            err.print("Tạm biệt!")
+            return
+        if question.lower() in _RESET:
+            history.clear()
+            err.print("Đã bắt đầu cuộc trò chuyện mới.")
+            continue
+        try:
+            answer = stream_answer(tutor, question, level, group, history)
+        except InvalidQuestionError as exc:
+            err.print(f"[red]{escape(str(exc))}[/]")
+            continue
+        except KeyboardInterrupt:
+            # Ctrl-C while the answer streams stops that answer only; the generator is closed with it.
+            err.print("\n(đã dừng câu trả lời)")
+            continue
+        if save is not None:
+            save(answer)
+        history = [*history, Message("user", answer.question), Message("assistant", answer.text)][-HISTORY_TURNS:]
 
 
 def serve(

@@ -51,6 +51,10 @@ class PlacementStateError(LearnerConflictError):
     """A saved placement no longer matches the quiz bank (an asked question was removed)."""
 
 
+class FinalTestStateError(LearnerConflictError):
+    """Answers arrived for a final-test attempt that was never handed out, or was already graded."""
+
+
 class CertificateNotEarnedError(TutorError):
     """A certificate was requested for a learner who has not passed the final test."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -124,8 +125,88 @@ class CertificateRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
 
 
+class ApiTokenRow(Base):
+    """A bearer token: only the sha256 of its random secret is kept, so a leaked database grants nothing."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint("role IN ('learner', 'trainer', 'operator')", name="role_values"),
+        Index("ix_api_tokens_learner", "learner_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: Set for learner tokens only; trainer and operator tokens belong to no learner.
+    learner_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("learners.id", ondelete="CASCADE"), nullable=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ChatSessionRow(Base):
+    __tablename__ = "chat_sessions"
+    __table_args__ = (Index("ix_chat_sessions_learner", "learner_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    learner_id: Mapped[str] = _learner_fk()
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ChatMessageRow(Base):
+    """One turn of a chat session. `learner_id` repeats the session's owner so deletion stays one rule per table."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        CheckConstraint("role IN ('user', 'assistant')", name="role_values"),
+        Index("ix_chat_messages_session", "session_id", "position"),
+        Index("ix_chat_messages_learner", "learner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("chat_sessions.id", ondelete="CASCADE"), nullable=False
+    )
+    learner_id: Mapped[str] = _learner_fk()
+    #: 0-based order inside the session.
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    degraded: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Level, group, model and notice of an assistant turn (what the feedback export needs).
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("rating IN (-1, 1)", name="rating_values"),
+        Index("ix_feedback_learner", "learner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learner_id: Mapped[str] = _learner_fk()
+    session_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("chat_sessions.id", ondelete="CASCADE"), nullable=False
+    )
+    #: One rating per answer: rating it again replaces the earlier rating.
+    message_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("chat_messages.id", ondelete="CASCADE"), unique=True, nullable=False
+    )
+    rating: Mapped[int] = mapped_column(Integer, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
 #: Every table holding a learner's data, child tables first: delete_learner empties each of them.
 LEARNER_TABLES: tuple[type[Base], ...] = (
+    FeedbackRow,
+    ChatMessageRow,
+    ChatSessionRow,
+    ApiTokenRow,
     DomainLevelRow,
     CompetenceSkillRow,
     HistoryRow,

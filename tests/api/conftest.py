@@ -1,0 +1,109 @@
+"""API fixtures: the real corpus indexed once with the hashing embedder, and a fresh app and database per test."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.conftest import ROOT
+from tutor.answer import Tutor
+from tutor.api.app import create_app
+from tutor.api.deps import Services
+from tutor.config import Settings
+from tutor.corpus.load import load_lessons
+from tutor.embed.hashing import HashingEmbedder
+from tutor.index.build import build_index
+from tutor.learner.quizbank import QuizItem, lesson_competences, load_quiz_bank
+from tutor.learner.store import LearnerStore
+from tutor.llm.scripted import ScriptedChatModel
+from tutor.protocols import ChatModel
+from tutor.types import Lesson
+from tutor.wiring import build_tutor
+
+#: A reply the guard accepts for the OTP question over the real corpus: it repeats the lesson's own words.
+REPLY = "Công an không bao giờ hỏi mã OTP, mật khẩu ngân hàng [1]."
+
+
+@dataclass(frozen=True)
+class RealParts:
+    settings: Settings
+    tutor: Tutor
+    bank: list[QuizItem]
+    lessons: dict[str, Lesson]
+    #: An empty learner database already migrated to head: copying it is 10x faster than migrating.
+    template_db: Path
+
+
+@pytest.fixture(scope="session")
+def real_parts(tmp_path_factory: pytest.TempPathFactory) -> RealParts:
+    """The shipped corpus and quiz bank, indexed once per session with the hashing embedder (about 2 s)."""
+    data = tmp_path_factory.mktemp("api-index")
+    s = Settings(
+        data_dir=data, corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts", embedder="hash", llm="extractive"
+    )
+    build_index(s.index_dir, s.lessons_dir, HashingEmbedder())
+    lessons = {lesson.id: lesson for lesson in load_lessons(s.lessons_dir)}
+    bank = load_quiz_bank(s.quiz_dir, lesson_competences(lessons.values()))
+    template = data / "template.sqlite3"
+    LearnerStore(f"sqlite:///{template}").close()
+    return RealParts(s, build_tutor(s, embedder=HashingEmbedder()), bank, lessons, template)
+
+
+@dataclass
+class Api:
+    client: TestClient
+    app: FastAPI
+    services: Services
+    model: ChatModel | None
+
+    def token(self, role: str, learner_id: str | None = None) -> dict[str, str]:
+        secret = self.services.tokens.create(role, learner_id).secret
+        return {"Authorization": f"Bearer {secret}"}
+
+    def learner(self, group: str = "nguoi-dan") -> tuple[str, dict[str, str]]:
+        """A consenting learner and the headers of their learner token."""
+        learner = self.services.store.create_learner(group, consent=True)
+        return learner.id, self.token("learner", learner.id)
+
+
+MakeApi = Callable[..., Api]
+
+
+@pytest.fixture
+def make_api(real_parts: RealParts, tmp_path: Path) -> Iterator[MakeApi]:
+    """A new app over the shared index with its own learner database and signing key."""
+    made: list[Api] = []
+
+    def make(model: ChatModel | None = None, **overrides: object) -> Api:
+        db = tmp_path / f"learners-{len(made)}.sqlite3"
+        shutil.copyfile(real_parts.template_db, db)
+        settings = real_parts.settings.model_copy(
+            update={"learner_db_url": f"sqlite:///{db}", "cert_key_path": tmp_path / "keys" / "cert.pem", **overrides}
+        )
+        tutor = copy.copy(real_parts.tutor)
+        tutor.chat_model = model
+        store = LearnerStore(settings.learner_url, migrate=False)
+        app = create_app(
+            settings, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons
+        )
+        api = Api(TestClient(app), app, app.state.services, model)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        api.client.close()
+        api.services.store.close()
+
+
+@pytest.fixture
+def api(make_api: MakeApi) -> Api:
+    """The app with a scripted model that streams REPLY word by word."""
+    return make_api(ScriptedChatModel(REPLY))

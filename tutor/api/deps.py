@@ -1,0 +1,132 @@
+"""The app's services in one container, and the `Annotated[..., Depends(...)]` aliases every route declares."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from tutor.answer import Tutor
+from tutor.api.auth import authenticate, bearer_scheme
+from tutor.auth.policy import Principal, Role, learner_of, require_role
+from tutor.auth.tokens import TokenStore
+from tutor.config import Settings
+from tutor.learner.feedback import FeedbackStore
+from tutor.learner.quizbank import QuizItem, lesson_competences, load_quiz_bank
+from tutor.learner.service import LearnerService
+from tutor.learner.sessions import ChatSessions
+from tutor.learner.store import LearnerStore
+from tutor.ops.jobs import EvalRuns, IndexRebuilds
+from tutor.ops.runtime import TutorRuntime
+from tutor.ops.usage import UsageCounter
+
+
+@dataclass
+class Services:
+    """Everything a request may need, built once by create_app."""
+
+    settings: Settings
+    runtime: TutorRuntime
+    store: LearnerStore
+    tokens: TokenStore
+    sessions: ChatSessions
+    feedback: FeedbackStore
+    usage: UsageCounter
+    rebuilds: IndexRebuilds
+    evals: EvalRuns
+    bank: Sequence[QuizItem] | None = None
+    _learners: LearnerService | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def learners(self) -> LearnerService:
+        """Loaded on first use: chat works without a quiz bank; placement answers 503 until there is one."""
+        with self._lock:
+            if self._learners is None:
+                lessons = dict(self.runtime.lessons)
+                bank = self.bank
+                if bank is None:
+                    bank = load_quiz_bank(self.settings.quiz_dir, lesson_competences(lessons.values()))
+                self._learners = LearnerService(self.store, bank, lessons, self.settings.signing_key_path)
+            return self._learners
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_tutor(services: ServicesDep) -> Tutor:
+    """The Tutor serving now (503 with the rebuild hint when there is no index); fixed for this request."""
+    services.runtime.refresh_if_rebuilt()
+    return services.runtime.tutor
+
+
+def get_store(services: ServicesDep) -> LearnerStore:
+    return services.store
+
+
+def get_learners(services: ServicesDep) -> LearnerService:
+    return services.learners()
+
+
+def get_sessions(services: ServicesDep) -> ChatSessions:
+    return services.sessions
+
+
+def get_feedback(services: ServicesDep) -> FeedbackStore:
+    return services.feedback
+
+
+def get_usage(services: ServicesDep) -> UsageCounter:
+    return services.usage
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+TutorDep = Annotated[Tutor, Depends(get_tutor)]
+StoreDep = Annotated[LearnerStore, Depends(get_store)]
+LearnersDep = Annotated[LearnerService, Depends(get_learners)]
+SessionsDep = Annotated[ChatSessions, Depends(get_sessions)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+UsageDep = Annotated[UsageCounter, Depends(get_usage)]
+
+
+# -- who is calling -------------------------------------------------------------------------------------------
+
+
+def current_principal(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    return authenticate(services.tokens, credentials)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(current_principal)]
+
+
+def current_learner(principal: PrincipalDep) -> str:
+    """The learner id bound to a learner token: 401 without a token, 403 for a trainer or operator token."""
+    return learner_of(principal)
+
+
+def trainer(principal: PrincipalDep) -> Principal:
+    return require_role(principal, (Role.TRAINER, Role.OPERATOR))
+
+
+def operator(principal: PrincipalDep) -> Principal:
+    return require_role(principal, (Role.OPERATOR,))
+
+
+LearnerIdDep = Annotated[str, Depends(current_learner)]
+TrainerDep = Annotated[Principal, Depends(trainer)]
+OperatorDep = Annotated[Principal, Depends(operator)]

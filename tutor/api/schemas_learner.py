@@ -1,0 +1,344 @@
+"""Pydantic shapes of the learner API: enrolment, profile, placement, practice, final test, sessions, feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tutor.learner.feedback import FeedbackRecord
+from tutor.learner.path import DOMAIN_NAMES
+from tutor.learner.placement import PlacementResult
+from tutor.learner.quizbank import QuizItem
+from tutor.learner.service import AnswerOutcome, PlacementStep, Profile
+from tutor.learner.sessions import ChatSession, ChatTurn, SessionSummary
+from tutor.learner.store import LearnerProfile
+from tutor.types import Group, Level
+
+# -- learners -------------------------------------------------------------------------------------------------
+
+
+class LearnerIn(BaseModel):
+    group: Group = Field(description="Nhóm người học (Quyết định 757/QĐ-BKHCN).")
+    consent: bool = Field(
+        description="Phải là true: người học đồng ý rõ ràng cho lưu tiến độ học (Nghị định 13/2023/NĐ-CP)."
+    )
+    age_band: str | None = Field(default=None, description="Nhóm tuổi (không bắt buộc): <15, 15-24, 25-44, 45-59, 60+.")
+    pseudonym: str | None = Field(default=None, description="Bí danh; bỏ trống để hệ thống tự đặt. Không dùng SĐT.")
+
+
+class LearnerOut(BaseModel):
+    id: str
+    pseudonym: str
+    group: Group
+    group_label: str
+    age_band: str | None
+    consent_at: dt.datetime
+    created_at: dt.datetime
+
+    @classmethod
+    def from_profile(cls, p: LearnerProfile) -> LearnerOut:
+        return cls(
+            id=p.id,
+            pseudonym=p.pseudonym,
+            group=p.group,
+            group_label=p.group.label,
+            age_band=p.age_band,
+            consent_at=p.consent_at,
+            created_at=p.created_at,
+        )
+
+
+class EnrolledOut(BaseModel):
+    learner: LearnerOut
+    token: str = Field(description="Mã truy cập của học viên; chỉ hiện một lần, hãy chép lại.")
+
+
+class DomainLevelOut(BaseModel):
+    domain: int
+    name: str
+    level: Level
+    level_label: str
+    theta: float
+    se: float
+
+
+class SkillOut(BaseModel):
+    competence: str
+    rating: float
+    n: int
+
+
+class RecommendationOut(BaseModel):
+    lesson_id: str
+    title: str
+    url: str
+    competence: str
+    progress: float | None
+    reason: str
+
+
+class ProfileOut(BaseModel):
+    learner: LearnerOut
+    level: Level
+    level_label: str
+    levels: list[DomainLevelOut]
+    skills: list[SkillOut]
+    progress: dict[str, float]
+    recommendations: list[RecommendationOut]
+    certificates: list[dict[str, Any]]
+    active_placement: str | None
+
+    @classmethod
+    def from_profile(cls, p: Profile, titles: dict[str, str]) -> ProfileOut:
+        return cls(
+            learner=LearnerOut.from_profile(p.learner),
+            level=p.level,
+            level_label=p.level.label,
+            levels=[
+                DomainLevelOut(
+                    domain=d.domain,
+                    name=DOMAIN_NAMES.get(d.domain, str(d.domain)),
+                    level=d.level,
+                    level_label=d.level.label,
+                    theta=round(d.theta, 3),
+                    se=round(d.se, 3),
+                )
+                for d in sorted(p.levels.values(), key=lambda d: d.domain)
+            ],
+            skills=[SkillOut(competence=s.competence, rating=round(s.rating, 3), n=s.n) for s in p.skills.values()],
+            progress={k: round(v, 3) for k, v in p.progress.items()},
+            recommendations=[
+                RecommendationOut(
+                    lesson_id=r.lesson_id,
+                    title=titles.get(r.lesson_id, r.lesson_id),
+                    url=f"/lessons/{r.lesson_id}",
+                    competence=r.competence,
+                    progress=r.progress,
+                    reason=r.reason,
+                )
+                for r in p.recommendations
+            ],
+            certificates=p.certificates,
+            active_placement=p.active_placement,
+        )
+
+
+class DeletedOut(BaseModel):
+    deleted: dict[str, int] = Field(description="Số dòng đã xóa trong từng bảng.")
+
+
+# -- quiz items, placement, practice --------------------------------------------------------------------------
+
+
+class ItemOut(BaseModel):
+    """A question as shown to the learner: never the right answer."""
+
+    id: str
+    lesson_id: str
+    stem: str
+    options: list[str]
+    competence: str
+    domain: int
+    level: Level
+
+    @classmethod
+    def from_item(cls, item: QuizItem) -> ItemOut:
+        return cls(
+            id=item.id,
+            lesson_id=item.lesson_id,
+            stem=item.stem,
+            options=list(item.options),
+            competence=item.competence,
+            domain=item.domain,
+            level=item.level,
+        )
+
+
+class OutcomeOut(BaseModel):
+    item_id: str
+    correct: bool
+    answer: int = Field(description="Phương án đúng (đánh số từ 0).")
+    explanation: str
+
+    @classmethod
+    def from_outcome(cls, o: AnswerOutcome) -> OutcomeOut:
+        return cls(item_id=o.item_id, correct=o.correct, answer=o.answer, explanation=o.explanation)
+
+
+class PlacementStartIn(BaseModel):
+    domain: int | None = Field(default=None, ge=1, le=6, description="Chỉ hỏi một lĩnh vực (1–6); bỏ trống: tất cả.")
+
+
+class AnswerIn(BaseModel):
+    item_id: str = Field(min_length=1)
+    choice: int = Field(ge=0, description="Phương án đã chọn, đánh số từ 0.")
+
+
+class PlacementResultOut(BaseModel):
+    level: Level
+    level_label: str
+    theta: float
+    se: float
+    n_items: int
+    domains: list[DomainLevelOut]
+
+    @classmethod
+    def from_result(cls, r: PlacementResult) -> PlacementResultOut:
+        return cls(
+            level=r.level,
+            level_label=r.level.label,
+            theta=round(r.theta, 3),
+            se=round(r.se, 3),
+            n_items=r.n_items,
+            domains=[
+                DomainLevelOut(
+                    domain=e.domain,
+                    name=DOMAIN_NAMES.get(e.domain, str(e.domain)),
+                    level=e.level,
+                    level_label=e.level.label,
+                    theta=round(e.theta, 3),
+                    se=round(e.se, 3),
+                )
+                for e in sorted(r.domains.values(), key=lambda e: e.domain)
+            ],
+        )
+
+
+class PlacementStepOut(BaseModel):
+    placement_id: str
+    finished: bool
+    answered: int
+    item: ItemOut | None
+    last: OutcomeOut | None
+    result: PlacementResultOut | None
+
+    @classmethod
+    def from_step(cls, s: PlacementStep) -> PlacementStepOut:
+        return cls(
+            placement_id=s.placement_id,
+            finished=s.finished,
+            answered=s.answered,
+            item=ItemOut.from_item(s.item) if s.item else None,
+            last=OutcomeOut.from_outcome(s.last) if s.last else None,
+            result=PlacementResultOut.from_result(s.result) if s.result else None,
+        )
+
+
+class PracticeOut(BaseModel):
+    outcome: OutcomeOut
+    competence: str
+    rating: float
+    n: int
+
+
+# -- final test and certificates ------------------------------------------------------------------------------
+
+
+class FinalTestOut(BaseModel):
+    attempt_id: str
+    group: Group
+    items: list[ItemOut]
+
+
+class FinalAnswersIn(BaseModel):
+    answers: dict[str, int] = Field(description="Mã câu hỏi -> phương án đã chọn (từ 0). Câu bỏ trống tính là sai.")
+
+
+class FinalResultOut(BaseModel):
+    attempt_id: str
+    passed: bool
+    score: float
+    n_items: int
+    n_correct: int
+    domain_scores: dict[str, float]
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+    reason: str
+    payload: dict[str, Any] | None
+
+
+# -- chat sessions and feedback -------------------------------------------------------------------------------
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: dt.datetime
+    n_turns: int = 0
+    title: str | None = None
+
+    @classmethod
+    def from_summary(cls, s: SessionSummary) -> SessionOut:
+        return cls(id=s.id, created_at=s.created_at, n_turns=s.n_turns, title=s.title)
+
+
+class TurnOut(BaseModel):
+    id: int
+    position: int
+    role: Literal["user", "assistant"]
+    content: str
+    citations: list[dict[str, Any]]
+    degraded: bool
+    level: Level | None
+    created_at: dt.datetime
+
+    @classmethod
+    def from_turn(cls, t: ChatTurn) -> TurnOut:
+        citations = [{**c, "url": f"/lessons/{c['lesson_id']}#{c['section_id']}"} for c in t.citations]
+        level = t.meta.get("level")
+        return cls(
+            id=t.id,
+            position=t.position,
+            role="assistant" if t.role == "assistant" else "user",
+            content=t.content,
+            citations=citations,
+            degraded=t.degraded,
+            level=Level(level) if level else None,
+            created_at=t.created_at,
+        )
+
+
+class SessionDetailOut(BaseModel):
+    id: str
+    created_at: dt.datetime
+    turns: list[TurnOut]
+
+    @classmethod
+    def from_session(cls, s: ChatSession) -> SessionDetailOut:
+        return cls(id=s.id, created_at=s.created_at, turns=[TurnOut.from_turn(t) for t in s.turns])
+
+
+class SessionMessageIn(BaseModel):
+    question: str = Field(description="Câu hỏi (câu hỏi tiếp theo dùng cả các lượt trước trong cuộc trò chuyện).")
+    level: Level | None = Field(default=None, description="Bỏ trống: trình độ theo bài xếp lớp của học viên.")
+    group: Group | None = Field(default=None, description="Bỏ trống: nhóm của học viên.")
+
+
+class FeedbackIn(BaseModel):
+    session_id: str
+    message_id: int = Field(description="Mã câu trả lời của trợ giảng (trường message_id của sự kiện answer).")
+    rating: Literal[1, -1] = Field(description="1 = 👍 hữu ích, -1 = 👎 chưa đúng.")
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    session_id: str
+    message_id: int
+    rating: int
+    comment: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def from_record(cls, r: FeedbackRecord) -> FeedbackOut:
+        return cls(
+            id=r.id,
+            session_id=r.session_id,
+            message_id=r.message_id,
+            rating=r.rating,
+            comment=r.comment,
+            created_at=r.created_at,
+        )

@@ -1,0 +1,123 @@
+"""Bearer tokens: a random secret shown once, only its sha256 stored; lookup, listing and revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tutor.auth.policy import AuthenticationError, InvalidTokenRequestError, Principal, Role
+from tutor.errors import NotFoundError
+from tutor.learner.models import ApiTokenRow, LearnerRow, utcnow
+
+#: Every secret starts with this, so a leaked one is easy to recognise in logs and secret scanners.
+PREFIX = "tutor_"
+
+
+def hash_secret(secret: str) -> str:
+    """sha256 of the secret. The secret is 256 random bits, so no salt or slow hash is needed."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes; every value we store is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str
+    role: Role
+    learner_id: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """What `create` returns: the secret exists only here and is never stored."""
+
+    secret: str
+    info: TokenInfo
+
+
+def parse_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise InvalidTokenRequestError(f"Vai trò '{role}' không có. Chọn một trong: {names}.") from None
+
+
+class TokenStore:
+    """Tokens in the learner database (table api_tokens). Each public method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    @staticmethod
+    def _info(row: ApiTokenRow) -> TokenInfo:
+        revoked = _aware(row.revoked_at) if row.revoked_at is not None else None
+        return TokenInfo(row.id, Role(row.role), row.learner_id, _aware(row.created_at), revoked)
+
+    def create(self, role: Role | str, learner_id: str | None = None) -> IssuedToken:
+        """A new token. A learner token needs an existing learner; other roles must not name one."""
+        r = parse_role(role)
+        if r is Role.LEARNER and not learner_id:
+            raise InvalidTokenRequestError("Mã học viên cần --learner ID (tạo học viên bằng `tutor learner create`).")
+        if r is not Role.LEARNER and learner_id:
+            raise InvalidTokenRequestError(f"Mã {r.label} không gắn với học viên; bỏ --learner.")
+        secret = PREFIX + secrets.token_urlsafe(32)
+        row = ApiTokenRow(
+            id=secrets.token_hex(8),
+            token_hash=hash_secret(secret),
+            role=r.value,
+            learner_id=learner_id,
+            created_at=utcnow(),
+        )
+        with self._tx() as s:
+            if learner_id is not None and s.get(LearnerRow, learner_id) is None:
+                raise NotFoundError(f"Không có học viên {learner_id}.")
+            s.add(row)
+        return IssuedToken(secret, self._info(row))
+
+    def authenticate(self, secret: str) -> Principal:
+        """The principal of an active token; an unknown or revoked secret is refused alike."""
+        with self._tx() as s:
+            row = s.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_secret(secret.strip()))).first()
+            if row is None or row.revoked_at is not None:
+                raise AuthenticationError("Mã truy cập không đúng hoặc đã bị thu hồi. Hãy xin mã mới.")
+            return Principal(row.id, Role(row.role), row.learner_id)
+
+    def revoke(self, token_id: str) -> TokenInfo:
+        with self._tx() as s:
+            row = s.get(ApiTokenRow, token_id)
+            if row is None:
+                raise NotFoundError(f"Không có mã truy cập {token_id}.")
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+            return self._info(row)
+
+    def find(self, *, role: Role | None = None, learner_id: str | None = None) -> list[TokenInfo]:
+        with self._tx() as s:
+            query = select(ApiTokenRow).order_by(ApiTokenRow.created_at, ApiTokenRow.id)
+            if role is not None:
+                query = query.where(ApiTokenRow.role == role.value)
+            if learner_id is not None:
+                query = query.where(ApiTokenRow.learner_id == learner_id)
+            return [self._info(r) for r in s.scalars(query)]

@@ -1,0 +1,191 @@
+"""Judge-free metrics, each a small pure function over Vietnamese tokens: retrieval, coverage, overlap, citations.
+
+Conventions (documented in eval/README.md):
+- Every item has a single gold location, so a ranking is judged by its *first* relevant chunk:
+  hit@k = 1 if one of the first k chunks matches; reciprocal rank = 1/rank of the first match;
+  nDCG@k = 1/log2(1 + rank) of the first match within k (the ideal DCG is 1: one gold target).
+- "section" level means the chunk's (lesson, section) equals the gold one; "lesson" level only
+  asks for the gold lesson.
+- Token overlap (F1, ROUGE-L) takes pre-tokenised input, so it works on NFC syllables and on
+  pyvi words alike; no library tokenizer touches the Vietnamese text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from tutor.evals.tokens import contains_phrase, nfc_lower, syllable_tokens, word_tokens
+from tutor.text import sentences
+
+Location = tuple[str, str]  # (lesson_id, section_id)
+
+
+def relevance(ranking: Sequence[Location], gold: Location, unit: str) -> list[bool]:
+    """Which ranked chunks match the gold: `unit` is "section" (lesson and section) or "lesson"."""
+    if unit == "section":
+        return [loc == gold for loc in ranking]
+    if unit == "lesson":
+        return [loc[0] == gold[0] for loc in ranking]
+    raise ValueError(f"unit must be 'section' or 'lesson', not {unit!r}")
+
+
+def first_relevant(flags: Sequence[bool]) -> int | None:
+    """1-based rank of the first relevant chunk, or None."""
+    return next((i for i, ok in enumerate(flags, start=1) if ok), None)
+
+
+def hit_at_k(flags: Sequence[bool], k: int) -> float:
+    return 1.0 if any(flags[:k]) else 0.0
+
+
+def reciprocal_rank(flags: Sequence[bool]) -> float:
+    rank = first_relevant(flags)
+    return 1.0 / rank if rank else 0.0
+
+
+def ndcg_at_k(flags: Sequence[bool], k: int) -> float:
+    rank = first_relevant(flags[:k])
+    return 1.0 / math.log2(1 + rank) if rank else 0.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Share of key points covered, and which ones (by their `point` text)."""
+
+    score: float
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+
+
+def coverage(answer: str, key_points: Sequence[tuple[str, Sequence[str]]], *, folded: bool = False) -> Coverage:
+    """A key point is covered when any accepted wording appears in the answer as whole syllables.
+
+    NFC and lower case on both sides; with `folded`, diacritics are dropped too, so an answer
+    typed without accents still counts. An item with no key points covers everything (1.0).
+    """
+    covered: list[str] = []
+    missed: list[str] = []
+    for point, accept in key_points:
+        hit = any(contains_phrase(answer, wording, folded=folded) for wording in accept)
+        (covered if hit else missed).append(point)
+    total = len(covered) + len(missed)
+    return Coverage(len(covered) / total if total else 1.0, tuple(covered), tuple(missed))
+
+
+def must_not_hits(answer: str, must_not: Sequence[str]) -> list[str]:
+    """The forbidden phrases found in the answer by plain substring match on NFC lower-case text.
+
+    A substring match is deliberately blunt: it also fires on "đừng <phrase>". The gold phrases
+    are written as the dangerous instruction itself ("hãy đọc mã"), so a careful answer never
+    contains them even when negated.
+    """
+    text = nfc_lower(answer)
+    return [p for p in must_not if p.strip() and nfc_lower(p) in text]
+
+
+def token_f1(prediction: Sequence[str], reference: Sequence[str]) -> float:
+    """Bag-of-tokens F1 (multiset overlap), as in SQuAD; 0 when either side is empty."""
+    if not prediction or not reference:
+        return 0.0
+    overlap = sum((Counter(prediction) & Counter(reference)).values())
+    if overlap == 0:
+        return 0.0
+    p = overlap / len(prediction)
+    r = overlap / len(reference)
+    return 2 * p * r / (p + r)
+
+
+def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Longest common subsequence by dynamic programming in O(len(a)·len(b)) time, O(len(b)) memory."""
+    if not a or not b:
+        return 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b, start=1):
+            cur[j] = prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1])
+        prev = cur
+    return prev[-1]
+
+
+def rouge_l(prediction: Sequence[str], reference: Sequence[str]) -> float:
+    """ROUGE-L F-measure (β = 1) from the LCS of two token sequences."""
+    lcs = lcs_length(prediction, reference)
+    if lcs == 0:
+        return 0.0
+    p = lcs / len(prediction)
+    r = lcs / len(reference)
+    return 2 * p * r / (p + r)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    f1_syllable: float
+    f1_word: float
+    rouge_l_syllable: float
+    rouge_l_word: float
+
+
+def overlap(answer: str, reference: str) -> Overlap:
+    """Token F1 and ROUGE-L against the reference answer, in syllables (primary) and pyvi words."""
+    a_syl, r_syl = syllable_tokens(answer), syllable_tokens(reference)
+    a_word, r_word = word_tokens(answer), word_tokens(reference)
+    return Overlap(token_f1(a_syl, r_syl), token_f1(a_word, r_word), rouge_l(a_syl, r_syl), rouge_l(a_word, r_word))
+
+
+@dataclass(frozen=True)
+class CitationScore:
+    #: Every cited chunk is one the answer actually retrieved.
+    valid: bool
+    #: Share of citations pointing at the gold section / lesson (None when nothing is cited).
+    precision_section: float | None
+    precision_lesson: float | None
+    #: 1 when the gold section / lesson is among the citations.
+    recall_section: float
+    recall_lesson: float
+
+
+def citation_score(
+    cited: Sequence[tuple[str, Location]], retrieved_ids: Collection[str], gold: Location | None
+) -> CitationScore:
+    """`cited`: (chunk id, (lesson, section)) per citation. Without a gold location only validity is judged."""
+    valid = all(cid in retrieved_ids for cid, _ in cited)
+    if gold is None or not cited:
+        return CitationScore(valid, None, None, 0.0, 0.0)
+    sec = [loc == gold for _, loc in cited]
+    les = [loc[0] == gold[0] for _, loc in cited]
+    return CitationScore(valid, sum(sec) / len(sec), sum(les) / len(les), float(any(sec)), float(any(les)))
+
+
+@dataclass(frozen=True)
+class Readability:
+    """Surface features of level adherence: shorter sentences, shorter words, fewer rare syllables at co-ban."""
+
+    words_per_sentence: float
+    syllables_per_word: float
+    rare_syllable_rate: float
+
+
+def readability(text: str, common: Collection[str]) -> Readability | None:
+    """Features of an answer; `common` is the set of the corpus's most frequent syllables."""
+    sents = sentences(text)
+    words = [w for s in sents for w in word_tokens(s)]
+    syls = syllable_tokens(text)
+    if not sents or not words or not syls:
+        return None
+    # Numbers are neither rare nor common words: "113" or "6 chữ số" should not move the rate.
+    lexical = [s for s in syls if not s.isdigit()]
+    rare = sum(s not in common for s in lexical) / len(lexical) if lexical else 0.0
+    return Readability(len(words) / len(sents), len(syls) / len(words), rare)
+
+
+def common_syllables(texts: Sequence[str], top_n: int) -> frozenset[str]:
+    """The `top_n` most frequent syllables across `texts` (the lesson corpus); ties broken alphabetically."""
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update(s for s in syllable_tokens(t) if not s.isdigit())
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return frozenset(s for s, _ in ranked[:top_n])

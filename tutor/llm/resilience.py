@@ -1,0 +1,227 @@
+"""ResilientChatModel: timeouts, bounded concurrency with a small queue, and a circuit breaker around any ChatModel.
+
+Timeouts. The backend's stream runs in a worker thread that feeds a queue; the caller waits on that queue at most
+`token_timeout` for each piece (the first one included) and `total_timeout` for the whole answer, then gets
+LLMUnavailableError and the tutor answers from the lessons.
+
+Stopping. Closing the returned iterator (the tutor does it when the guard blocks an answer, the API when the learner
+disconnects) sets a stop flag. The worker checks it before asking the backend for each next piece and then closes the
+backend's generator, which for llama.cpp ends `create_chat_completion` and frees its lock, and for HTTP backends
+closes the response. A thread cannot be interrupted inside a native call or a blocking read, so the bound is: the
+worker stops right after the piece it is waiting for — one llama.cpp decoding step (tens of milliseconds for the
+0.5B model on two cores; the whole prompt evaluation, about a second, if the first token has not come yet), or the
+next streamed piece of an HTTP backend, whose own read timeout caps that wait. The generation slot is released only
+when the worker has really finished, so at most `concurrency` generations ever run, abandoned ones included.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from tutor.errors import LLMUnavailableError, TutorError
+from tutor.llm.breaker import BreakerState, CircuitBreaker
+from tutor.protocols import ChatModel
+from tutor.types import Message
+
+#: Default concurrent generations: one llama.cpp context decodes one prompt at a time; a server can batch.
+DEFAULT_CONCURRENCY = {"llamacpp": 1, "ollama": 4, "openai": 4}
+
+
+class LLMBusyError(TutorError):
+    """Every generation slot is taken and the waiting queue is full: the API answers 503 with Retry-After."""
+
+    http_status = 503
+    exit_code = 4
+
+    def __init__(self, message: str, retry_after: float = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SlotGate:
+    """At most `limit` holders at once and at most `queue` callers waiting for a slot; anyone else is refused."""
+
+    def __init__(self, limit: int, queue: int) -> None:
+        if limit < 1 or queue < 0:
+            raise ValueError("limit must be at least 1 and queue at least 0")
+        self.limit = limit
+        self.queue = queue
+        self._cond = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return self._running
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return self._waiting
+
+    def acquire(self, timeout: float) -> None:
+        """Take a slot, waiting in the queue at most `timeout` seconds; LLMBusyError when full or waited too long."""
+        with self._cond:
+            if self._running < self.limit and self._waiting == 0:
+                self._running += 1
+                return
+            if self._waiting >= self.queue:
+                raise LLMBusyError(
+                    f"Trợ giảng đang bận trả lời {self._running} người và có {self._waiting} người đang chờ. "
+                    "Bạn vui lòng thử lại sau ít phút."
+                )
+            self._waiting += 1
+            try:
+                if not self._cond.wait_for(lambda: self._running < self.limit, timeout):
+                    raise LLMBusyError(
+                        f"Trợ giảng đang bận, bạn đã chờ {timeout:.0f} giây mà chưa tới lượt. Bạn vui lòng thử lại sau."
+                    )
+                self._running += 1
+            finally:
+                self._waiting -= 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._running -= 1
+            self._cond.notify()
+
+
+# What the worker puts on the queue: a piece of text, the normal end, or the backend's exception.
+_PIECE, _END, _ERROR = "piece", "end", "error"
+
+
+class ResilientChatModel:
+    """Wraps a ChatModel (itself a ChatModel) with timeouts, a concurrency gate and a circuit breaker.
+
+    `queue_timeout` bounds the wait for a slot (default: `total_timeout`); that wait is not a backend failure, so
+    it raises LLMBusyError and does not count towards the breaker. Failures that count: LLMUnavailableError from the
+    backend, any other exception it raises, and the two timeouts.
+    """
+
+    def __init__(
+        self,
+        inner: ChatModel,
+        *,
+        concurrency: int = 1,
+        queue: int = 4,
+        token_timeout: float = 20.0,
+        total_timeout: float = 60.0,
+        queue_timeout: float | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        if token_timeout <= 0 or total_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        self.inner = inner
+        self.gate = SlotGate(concurrency, queue)
+        self.token_timeout = token_timeout
+        self.total_timeout = total_timeout
+        self.queue_timeout = total_timeout if queue_timeout is None else queue_timeout
+        self.breaker = breaker or CircuitBreaker()
+
+    @property
+    def id(self) -> str:
+        return self.inner.id
+
+    @property
+    def state(self) -> BreakerState:
+        """The breaker's state, for readiness: closed, open or half-open."""
+        return self.breaker.state
+
+    def models(self) -> list[str]:
+        """The backend's model list (readiness checks), when the backend offers one."""
+        listing = getattr(self.inner, "models", None)
+        if listing is None:
+            return [self.inner.id]
+        return list(listing())
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+        """Admission happens on the first `next()`: nothing is reserved for an iterator that is never read."""
+        trial = self.breaker.admit()
+        try:
+            self.gate.acquire(self.queue_timeout)
+        except BaseException:
+            trial.abandon()
+            raise
+        out: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=self._pump,
+            args=(list(messages), max_tokens, temperature, out, stop),
+            name="tutor-llm-worker",
+            daemon=True,  # never keeps the process alive; `stop` ends it at the next piece
+        )
+        try:
+            worker.start()
+        except BaseException:
+            self.gate.release()
+            trial.abandon()
+            raise
+        started = time.monotonic()
+        try:
+            while True:
+                left = self.total_timeout - (time.monotonic() - started)
+                if left <= 0:
+                    raise self._timeout(f"quá {self.total_timeout:g} giây cho cả câu trả lời")
+                try:
+                    kind, value = out.get(timeout=min(self.token_timeout, left))
+                except queue.Empty:
+                    if left <= self.token_timeout:
+                        raise self._timeout(f"quá {self.total_timeout:g} giây cho cả câu trả lời") from None
+                    raise self._timeout(f"{self.token_timeout:g} giây không có chữ nào mới") from None
+                if kind == _PIECE:
+                    yield value
+                elif kind == _END:
+                    trial.success()
+                    return
+                else:
+                    raise value
+        except GeneratorExit:
+            # The consumer closed us at a `yield`, so text did arrive: the backend works.
+            trial.success()
+            raise
+        except BaseException:
+            trial.failure()
+            raise
+        finally:
+            stop.set()
+
+    def _timeout(self, what: str) -> LLMUnavailableError:
+        return LLMUnavailableError(f"Mô hình trả lời quá chậm ({what}).")
+
+    def _pump(
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        temperature: float,
+        out: queue.Queue[tuple[str, Any]],
+        stop: threading.Event,
+    ) -> None:
+        """Worker thread: pull pieces until the end, an error or `stop`; always close the backend and free the slot."""
+        generation: Iterator[str] | None = None
+        try:
+            generation = self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            # `stop` is checked before each request for a piece, never after a piece is taken: what was
+            # generated is handed over, and nothing more is generated once the consumer has gone.
+            while not stop.is_set():
+                try:
+                    piece = next(generation)
+                except StopIteration:
+                    out.put((_END, None))
+                    return
+                out.put((_PIECE, piece))
+        except BaseException as exc:  # handed to the consumer thread, which raises it there
+            out.put((_ERROR, exc))
+        finally:
+            try:
+                close = getattr(generation, "close", None)
+                if close is not None:
+                    close()
+            except Exception:  # closing a broken backend must not keep the slot taken
+                pass
+            finally:
+                self.gate.release()

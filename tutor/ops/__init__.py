@@ -1,0 +1,1 @@
+"""Running the service: the swappable Tutor, background jobs (index rebuild, eval runs), readiness, usage."""

@@ -1,0 +1,170 @@
+"""TutorRuntime: the serving Tutor and lessons, swapped whole when the index is rebuilt, never half-updated."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from tutor.answer import Tutor
+from tutor.config import Settings
+from tutor.corpus.load import load_lessons
+from tutor.errors import IndexMismatchError, IndexMissingError, TutorError
+from tutor.protocols import ChatModel, Embedder
+from tutor.types import Lesson
+
+log = logging.getLogger("tutor.runtime")
+
+#: How often a request may look at `index/current` for an index built elsewhere (one readlink, so cheap).
+CHECK_EVERY_S = 5.0
+
+
+class TutorRuntime:
+    """Holds the current Tutor (or why there is none) and the lesson pages that match its index.
+
+    Requests read `tutor` once and keep that object for the whole answer, so a reload that swaps in a new
+    Tutor never changes the index under an answer that is streaming: old answers finish on the old index,
+    new questions use the new one. An index built by another process (`tutor index build`, another worker's
+    rebuild) is noticed through the `current` link and loaded in the background.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        tutor: Tutor | None,
+        embedder: Embedder | None,
+        *,
+        not_ready: TutorError | None = None,
+        lessons: Mapping[str, Lesson] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._tutor = tutor
+        self._embedder = embedder
+        self._not_ready = not_ready
+        self._lock = threading.Lock()
+        self._lessons = dict(lessons) if lessons is not None else _load(settings)
+        # The index version this Tutor was built from (None: unknown, or no index yet).
+        self._loaded = self.index_version() if tutor is not None else None
+        self._checked = time.monotonic()
+        self.generation = 0
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        tutor: Tutor | None = None,
+        embedder: Embedder | None = None,
+        lessons: Mapping[str, Lesson] | None = None,
+    ) -> TutorRuntime:
+        """Build the Tutor unless one is given; a missing or mismatched index leaves the runtime not ready."""
+        from tutor.wiring import build_embedder, build_tutor
+
+        if tutor is not None:
+            return cls(settings, tutor, embedder, lessons=lessons)
+        embedder = embedder or build_embedder(settings)
+        try:
+            return cls(settings, build_tutor(settings, embedder=embedder), embedder, lessons=lessons)
+        except (IndexMissingError, IndexMismatchError) as exc:
+            return cls(settings, None, embedder, not_ready=exc, lessons=lessons)
+
+    @property
+    def tutor(self) -> Tutor:
+        """The Tutor to answer with; raises the index problem (503 with the rebuild hint) when there is none."""
+        current = self._tutor
+        if current is None:
+            assert self._not_ready is not None
+            raise self._not_ready
+        return current
+
+    @property
+    def ready(self) -> bool:
+        return self._tutor is not None
+
+    @property
+    def problem(self) -> str | None:
+        return None if self._tutor is not None else str(self._not_ready)
+
+    @property
+    def chat_model(self) -> ChatModel | None:
+        return self._tutor.chat_model if self._tutor is not None else None
+
+    @property
+    def lessons(self) -> Mapping[str, Lesson]:
+        return self._lessons
+
+    @property
+    def loaded_version(self) -> str | None:
+        """Name of the index directory being served (e.g. `v-20260101-…`), to compare workers."""
+        return self._loaded.name if self._loaded is not None else None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The serving embedder (built lazily when a Tutor was handed in without it)."""
+        if self._embedder is None:
+            from tutor.wiring import build_embedder
+
+            self._embedder = build_embedder(self.settings)
+        return self._embedder
+
+    def index_version(self) -> Path | None:
+        try:
+            return (self.settings.index_dir / "current").resolve(strict=True)
+        except OSError:
+            return None
+
+    def reload(self, *, only_if_changed: bool = False) -> bool:
+        """Load the current index from disk and swap it in with the lessons; on failure keep serving the old one.
+
+        Returns whether a new Tutor was swapped in (with `only_if_changed`, not when that version is served).
+        """
+        from tutor.wiring import build_retriever, build_tutor
+
+        with self._lock:
+            version = self.index_version()
+            if only_if_changed and self._tutor is not None and version == self._loaded:
+                return False
+            lessons = _load(self.settings)
+            old = self._tutor
+            if old is None:
+                fresh = build_tutor(self.settings, embedder=self.embedder)
+            else:
+                # A shallow copy keeps the chat model, prompts and limits; only the retriever is new.
+                fresh = copy.copy(old)
+                fresh.retriever = build_retriever(self.settings, self.embedder)
+            # Lessons first: a citation from the new index must always find its lesson page.
+            self._lessons = lessons
+            self._tutor = fresh
+            self._not_ready = None
+            self._loaded = version
+            self.generation += 1
+            return True
+
+    def refresh_if_rebuilt(self) -> None:
+        """At most every CHECK_EVERY_S: if `current` points at another version, load it in the background.
+
+        The request that notices does not wait; it and the ones after it are answered by the old Tutor until
+        the new one is ready.
+        """
+        now = time.monotonic()
+        if now - self._checked < CHECK_EVERY_S:
+            return
+        self._checked = now
+        version = self.index_version()
+        if version is None or version == self._loaded or self._lock.locked():
+            return
+        threading.Thread(target=self._reload_quietly, name="index-reload", daemon=True).start()
+
+    def _reload_quietly(self) -> None:
+        try:
+            if self.reload(only_if_changed=True):
+                log.info("loaded index %s (generation %d)", self.loaded_version, self.generation)
+        except Exception:  # noqa: BLE001 - a background reload that fails keeps the old index serving
+            log.exception("could not load the rebuilt index; still serving %s", self.loaded_version)
+
+
+def _load(settings: Settings) -> dict[str, Lesson]:
+    return {lesson.id: lesson for lesson in load_lessons(settings.lessons_dir)}
