@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tutor.cli.accounts import learner_app, token_app
+from tutor.cli.cert import cert_app
 from tutor.cli.chat import ask, chat, serve
 from tutor.cli.data import corpus_app, index_app, ingest, model_app
 from tutor.cli.evals import eval_app
@@ -16,6 +17,7 @@ app.add_typer(corpus_app, name="corpus")
 app.add_typer(eval_app, name="eval")
 app.add_typer(learner_app, name="learner")
 app.add_typer(token_app, name="token")
+app.add_typer(cert_app, name="cert")
 app.command()(ingest)
 app.command()(ask)
 app.command()(chat)
