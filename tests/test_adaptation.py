@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 N_QUESTIONS = 20
 
 pytestmark = [
+    pytest.mark.timeout(1500),
     pytest.mark.slow,
     pytest.mark.llm,
     pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="embedded extra not installed"),
@@ -38,7 +39,7 @@ def _questions() -> list:
 
 
 def test_co_ban_answers_have_shorter_sentences_and_fewer_rare_words(real_index: Settings, capsys):
-    tutor = build_tutor(real_index.model_copy(update={"llm": "llamacpp", "max_tokens": 90}))
+    tutor = build_tutor(real_index.model_copy(update={"llm": "llamacpp", "max_tokens": 60, "llm_token_timeout": 120.0}))
     common = common_syllables(
         [s.text for lesson in load_lessons(real_index.lessons_dir) for s in lesson.sections], 1000
     )

