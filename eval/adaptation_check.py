@@ -1,4 +1,8 @@
-"""The adaptation is real: with the embedded model, Cơ bản answers read easier than Nâng cao answers."""
+"""The adaptation is real: with the embedded model, Cơ bản answers read easier than Nâng cao answers.
+
+Not yet part of `make test`: its figures have not been measured on an idle machine (issue #5 stays open).
+Run: .venv/bin/python -m pytest -s eval/adaptation_check.py -p no:cacheprovider --rootdir . -c pyproject.toml
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from tutor.types import Level
 from tutor.wiring import build_tutor
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.conftest"]
 N_QUESTIONS = 20
 
 pytestmark = [
