@@ -92,12 +92,14 @@ def test_pieces_pass_through_in_order_and_the_breaker_stays_closed():
     assert model.gate.running == 0
 
 
-def test_token_timeout_fires_against_a_slow_real_server(wire: OllamaWireServer):
+def test_first_token_timeout_fires_against_a_slow_real_server(wire: OllamaWireServer):
     wire.state.mode, wire.state.delay = "slow", 2.0
     baseline = threading.active_count()
-    model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=5), token_timeout=0.4, total_timeout=30)
+    model = ResilientChatModel(
+        OllamaChatModel(wire.url, MODEL, timeout=5), first_token_timeout=0.4, token_timeout=10, total_timeout=30
+    )
     t0 = time.monotonic()
-    with pytest.raises(LLMUnavailableError, match="chậm"):
+    with pytest.raises(LLMUnavailableError, match="chữ đầu tiên"):
         _run(model)
     elapsed = time.monotonic() - t0
     assert 0.4 <= elapsed < 1.0, f"timeout fired after {elapsed:.2f}s"
@@ -105,6 +107,18 @@ def test_token_timeout_fires_against_a_slow_real_server(wire: OllamaWireServer):
     # the server's handler thread ends a write or two later, when it notices the closed connection.
     assert _wait_until(lambda: not _workers() and model.gate.running == 0, 3) is not None
     assert _wait_until(lambda: threading.active_count() <= baseline, 8) is not None
+
+
+def test_token_timeout_fires_when_the_stream_stalls_after_it_started(wire: OllamaWireServer):
+    wire.state.mode, wire.state.delay = "slow", 1.2
+    model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=5), token_timeout=0.4, total_timeout=30)
+    got: list[str] = []
+    t0 = time.monotonic()
+    with pytest.raises(LLMUnavailableError, match="không có chữ nào mới"):
+        for piece in model.stream(ASK, max_tokens=64, temperature=0):
+            got.append(piece)  # the first piece may take its time (prompt evaluation)...
+    elapsed = time.monotonic() - t0
+    assert len(got) == 1 and 1.6 <= elapsed < 2.3, f"{len(got)} pieces, {elapsed:.2f}s"  # ...the next may not
 
 
 def test_total_timeout_bounds_an_answer_that_keeps_trickling(wire: OllamaWireServer):

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     llm_token_timeout: float = Field(
         default=20.0,
         gt=0,
-        description="Seconds to wait for the next piece of an answer (the first included) before giving up on the LLM.",
+        description="Seconds to wait for the next piece of an answer before giving up on the LLM (the first piece, "
+        "which includes prompt evaluation, may take up to TUTOR_LLM_TIMEOUT).",
     )
     llm_concurrency: int = Field(
         default=0, ge=0, description="Answers generated at once; 0: 1 for llamacpp (one context), 4 for ollama/openai."

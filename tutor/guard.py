@@ -159,6 +159,7 @@ class StreamGuard:
         self._canary = canary
         self._text = ""
         self._sent = 0
+        self._judged: set[str] = set()  # complete sentences already found safe: each is judged once
         self.blocked: str | None = None
 
     @property
@@ -175,9 +176,13 @@ class StreamGuard:
             return ""
         # Judge complete sentences only: the last one may still turn into "…, đừng đưa cho ai".
         parts = sentences(self._text)
-        if any(unsafe_advice(s) for s in parts[:-1]):
-            self.blocked = "unsafe-advice"
-            return ""
+        for sent in parts[:-1]:
+            if sent in self._judged:
+                continue
+            if unsafe_advice(sent):
+                self.blocked = "unsafe-advice"
+                return ""
+            self._judged.add(sent)
         return self._emit(self._safe_cut(parts[-1] if parts else ""))
 
     def _safe_cut(self, tail: str) -> int:

@@ -9,6 +9,7 @@ import pytest
 from tutor.evals.metrics import (
     citation_score,
     common_syllables,
+    contains_phrase,
     coverage,
     hit_at_k,
     lcs_length,
@@ -19,9 +20,10 @@ from tutor.evals.metrics import (
     reciprocal_rank,
     relevance,
     rouge_l,
+    syllable_tokens,
     token_f1,
+    word_tokens,
 )
-from tutor.evals.tokens import contains_phrase, syllable_tokens, word_tokens
 
 GOLD = ("otp", "co-ban")
 # Rank 1: other lesson; rank 2: gold lesson, other section; rank 3: the gold section.

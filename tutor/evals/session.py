@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,12 +13,12 @@ from typing import Any
 
 from tutor.answer import Tutor
 from tutor.config import Settings
-from tutor.corpus.load import load_lessons
+from tutor.corpus.load import corpus_hash, lesson_files, load_lessons
+from tutor.errors import TutorError
 from tutor.evals.dataset import load_gold
 from tutor.evals.html import render_html
 from tutor.evals.judge import Judge, JudgeResult, judge_summary
 from tutor.evals.metrics import common_syllables
-from tutor.evals.provenance import corpus_info, git_commit, index_info, now_iso, prompts_info, sha256_file
 from tutor.evals.records import ITEMS_FILE, ItemRecord, RunError, RunManifest, load_run, write_records
 from tutor.evals.report import REPORT_HTML, build_summary, write_summary
 from tutor.evals.runner import RANKING_DEPTH, RunState, finish_run, open_run, run_items, select_items
@@ -27,6 +30,65 @@ Progress = Callable[[int, int], None]
 #: "Rare" syllables are those outside the corpus's most frequent N. The 64-lesson corpus has about
 #: 1,500 distinct syllables; its top 500 cover 90% of its running text.
 COMMON_TOP_N = 500
+
+
+# --- provenance: where a run's inputs came from --------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def git_commit(cwd: Path) -> str | None:
+    """HEAD of the checkout, or None when git or the repository is absent: provenance must never fail a run."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and commit else None
+
+
+def corpus_info(lessons_dir: Path) -> dict[str, Any]:
+    try:
+        files = lesson_files(lessons_dir)
+    except TutorError:
+        return {"lessons_dir": str(lessons_dir), "lessons": 0, "hash": None}
+    return {"lessons_dir": str(lessons_dir), "lessons": len(files), "hash": corpus_hash(files)}
+
+
+def index_info(index_dir: Path) -> dict[str, Any] | None:
+    """The index manifest as written by `tutor index build`, plus the version directory it points at."""
+    path = index_dir / "current" / "manifest.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    data["version_dir"] = (index_dir / "current").resolve().name
+    return data
+
+
+def prompts_info(prompts_dir: Path) -> dict[str, Any]:
+    if not prompts_dir.is_dir():
+        return {"dir": str(prompts_dir), "sha256": None}
+    # The judge rubric lives beside the answer prompts but does not change what the tutor says.
+    h = hashlib.sha256()
+    for p in sorted(q for q in prompts_dir.glob("**/*.j2") if q.is_file() and not q.name.startswith("judge")):
+        h.update(str(p.relative_to(prompts_dir)).encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return {"dir": str(prompts_dir), "sha256": h.hexdigest()}
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def default_run_name(llm: str) -> str:

@@ -1,8 +1,10 @@
 """ResilientChatModel: timeouts, bounded concurrency with a small queue, and a circuit breaker around any ChatModel.
 
 Timeouts. The backend's stream runs in a worker thread that feeds a queue; the caller waits on that queue at most
-`token_timeout` for each piece (the first one included) and `total_timeout` for the whole answer, then gets
-LLMUnavailableError and the tutor answers from the lessons.
+`first_token_timeout` for the first piece, `token_timeout` between pieces and `total_timeout` for the whole answer,
+then gets LLMUnavailableError and the tutor answers from the lessons. The first piece has its own bound (by default
+the total one) because it includes prompt evaluation: on two CPU cores the embedded model takes under a second with a
+warm prompt cache but over 30 s cold on a busy machine, while later tokens come every fraction of a second.
 
 Stopping. Closing the returned iterator (the tutor does it when the guard blocks an answer, the API when the learner
 disconnects) sets a stop flag. The worker checks it before asking the backend for each next piece and then closes the
@@ -98,7 +100,8 @@ _PIECE, _END, _ERROR = "piece", "end", "error"
 class ResilientChatModel:
     """Wraps a ChatModel (itself a ChatModel) with timeouts, a concurrency gate and a circuit breaker.
 
-    `queue_timeout` bounds the wait for a slot (default: `total_timeout`); that wait is not a backend failure, so
+    `first_token_timeout` (default: `total_timeout`) bounds the wait for the first piece, `token_timeout` the gaps after
+    it. `queue_timeout` bounds the wait for a slot (default: `total_timeout`); that wait is not a backend failure, so
     it raises LLMBusyError and does not count towards the breaker. Failures that count: LLMUnavailableError from the
     backend, any other exception it raises, and the two timeouts.
     """
@@ -111,6 +114,7 @@ class ResilientChatModel:
         queue: int = 4,
         token_timeout: float = 20.0,
         total_timeout: float = 60.0,
+        first_token_timeout: float | None = None,
         queue_timeout: float | None = None,
         breaker: CircuitBreaker | None = None,
     ) -> None:
@@ -120,6 +124,7 @@ class ResilientChatModel:
         self.gate = SlotGate(concurrency, queue)
         self.token_timeout = token_timeout
         self.total_timeout = total_timeout
+        self.first_token_timeout = total_timeout if first_token_timeout is None else first_token_timeout
         self.queue_timeout = total_timeout if queue_timeout is None else queue_timeout
         self.breaker = breaker or CircuitBreaker()
 
@@ -162,18 +167,23 @@ class ResilientChatModel:
             trial.abandon()
             raise
         started = time.monotonic()
+        first = True
         try:
             while True:
                 left = self.total_timeout - (time.monotonic() - started)
                 if left <= 0:
                     raise self._timeout(f"quá {self.total_timeout:g} giây cho cả câu trả lời")
+                gap = self.first_token_timeout if first else self.token_timeout
                 try:
-                    kind, value = out.get(timeout=min(self.token_timeout, left))
+                    kind, value = out.get(timeout=min(gap, left))
                 except queue.Empty:
-                    if left <= self.token_timeout:
+                    if left <= gap:
                         raise self._timeout(f"quá {self.total_timeout:g} giây cho cả câu trả lời") from None
-                    raise self._timeout(f"{self.token_timeout:g} giây không có chữ nào mới") from None
+                    if first:
+                        raise self._timeout(f"{gap:g} giây chưa có chữ đầu tiên") from None
+                    raise self._timeout(f"{gap:g} giây không có chữ nào mới") from None
                 if kind == _PIECE:
+                    first = False
                     yield value
                 elif kind == _END:
                     trial.success()
