@@ -16,7 +16,7 @@ SYS_STAMP := $(VENV)/.installed-sys
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help install install-dev run test test-fast lint bench clean
+.PHONY: help install install-dev run test test-fast lint bench stress clean
 
 help:
 	@echo "make run        install (first time ~10 min: llama.cpp compiles), build the index, serve on :8000"
@@ -24,6 +24,7 @@ help:
 	@echo "make test-fast  the fast suite only (no real models)"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
+	@echo "make stress     50 learners for 5 min against the real service, plus the reliability suites (~8 min)"
 
 $(BIN)/python:
 	@echo "==> Creating $(VENV)"
@@ -75,6 +76,14 @@ bench: $(DEV_STAMP)
 	$(BIN)/tutor model prepare
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python eval/bench_retrieval.py --json eval/results/bench.json
+
+# The load test for 5 minutes (`make test` runs it for 30 s), then the other reliability suites; -s prints the figures.
+STRESS_TESTS := tests/stress tests/injection tests/test_durability.py tests/test_resilience.py \
+	tests/api/test_ops.py::test_rebuild_swaps_the_index_while_questions_keep_being_answered \
+	$(wildcard tests/api/test_schemathesis.py)
+
+stress: $(DEV_STAMP)
+	TUTOR_STRESS_SECONDS=300 $(BIN)/python -m pytest -s -ra $(STRESS_TESTS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

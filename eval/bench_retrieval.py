@@ -29,6 +29,7 @@ import numpy as np
 
 from tutor.answer import extract_passages, retrieval_query
 from tutor.config import Settings
+from tutor.context import fit_passages
 from tutor.corpus.load import load_lessons
 from tutor.evals.dataset import GoldItem, load_gold
 from tutor.index.bm25 import BM25Index
@@ -274,8 +275,8 @@ def bench_e2e(settings: Settings, retriever: HybridRetriever, n_questions: int) 
     raw_ttft, raw_rates = [], []
     for i, q in enumerate(questions):
         hits = retriever.retrieve(q, settings.k, level="co-ban", group="nguoi-dan")
-        shown = extract_passages(hits, Level.CO_BAN, settings.llm_passages)
-        msgs = prompts.answer_messages(q, Level.CO_BAN, Group.NGUOI_DAN, shown, max_chars=settings.passage_chars)
+        shown = fit_passages(q, extract_passages(hits, Level.CO_BAN, settings.llm_passages), settings.llm_context_chars)
+        msgs = prompts.answer_messages(q, Level.CO_BAN, Group.NGUOI_DAN, shown)
         t0 = time.perf_counter()
         first = None
         raw_text = ""

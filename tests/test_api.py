@@ -8,6 +8,7 @@ import unicodedata
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import ROOT
 from tutor.api.app import create_app
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
@@ -109,3 +110,33 @@ def test_unreachable_llm_still_answers_degraded_over_http(built_settings: Settin
 def test_chat_page_is_served_in_vietnamese(client: TestClient):
     r = client.get("/")
     assert r.status_code == 200 and 'lang="vi"' in r.text and "/api/chat/stream" in r.text
+
+
+def test_the_quiz_bank_is_loaded_once_at_start_up_not_by_the_first_placement(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    import tutor.api.deps as deps
+
+    loads: list[int] = []
+    real = deps.load_quiz_bank
+    monkeypatch.setattr(deps, "load_quiz_bank", lambda *a, **kw: loads.append(1) or real(*a, **kw))
+    app = create_app(settings.model_copy(update={"corpus_dir": ROOT / "corpus"}))
+    assert loads == []
+    with TestClient(app) as client:
+        assert loads == [1]  # before any request
+        services = app.state.services
+        learner = services.store.create_learner("nguoi-dan", consent=True)
+        headers = {"Authorization": f"Bearer {services.tokens.create('learner', learner.id).secret}"}
+        r = client.post(f"/api/learners/{learner.id}/placements", headers=headers)
+        assert r.status_code == 201 and r.json()["item"]
+    assert loads == [1]
+
+
+def test_a_missing_quiz_bank_is_logged_at_start_up_and_chat_still_serves(
+    built_settings: Settings, caplog: pytest.LogCaptureFixture
+):
+    # The fixture corpus has lessons but no quiz/ folder.
+    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel(REPLY))
+    with TestClient(create_app(built_settings, tutor)) as client:
+        assert client.post("/api/chat", json={"question": "mã OTP"}).status_code == 200
+    assert "quiz bank not loaded at start-up" in caplog.text

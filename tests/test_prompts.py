@@ -43,15 +43,6 @@ def test_the_system_prompt_is_the_same_for_every_question_of_one_learner():
     assert "Wi-Fi" not in first[0].content and "Nội dung đoạn" not in first[0].content
 
 
-def test_passages_are_cut_at_sentence_boundaries_to_the_budget():
-    from tutor.prompts import trim
-
-    text = "Câu một dài vừa. Câu hai cũng vừa. Câu ba thì bị bỏ."
-    assert trim(text, 35) == "Câu một dài vừa.\nCâu hai cũng vừa."
-    assert trim(text, 5) == "Câu một dài vừa."
-    assert trim(text, None) == text
-
-
 def test_history_goes_between_system_and_question():
     prompts = Prompts(ROOT / "prompts")
     history = [Message("user", "trước"), Message("assistant", "đáp")]

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from tutor.citations import cite
+from tutor.context import fit_passages
 from tutor.errors import InvalidQuestionError, LLMUnavailableError
 from tutor.guard import StreamGuard, Verdict, check_answer, sanitize
 from tutor.injection import screen_hits
@@ -55,7 +56,7 @@ class Tutor:
         temperature: float = 0.2,
         max_question_chars: int = 2000,
         llm_passages: int = 2,
-        passage_chars: int = 450,
+        llm_context_chars: int = 600,
     ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
@@ -65,7 +66,7 @@ class Tutor:
         self.temperature = temperature
         self.max_question_chars = max_question_chars
         self.llm_passages = llm_passages
-        self.passage_chars = passage_chars
+        self.llm_context_chars = llm_context_chars
 
     def validate(self, question: str) -> str:
         """NFC-normalise, check and redact the question; NFD input becomes identical to NFC input.
@@ -145,10 +146,8 @@ class Tutor:
 
         # The model sees the best passages only, trimmed: on two CPU cores every prompt token delays the
         # first word. It cites from exactly what it saw.
-        shown = extract_passages(hits, level, self.llm_passages)
-        messages = self.prompts.answer_messages(
-            q, level, group, shown, history, max_chars=self.passage_chars, hint=hint
-        )
+        shown = fit_passages(q, extract_passages(hits, level, self.llm_passages), self.llm_context_chars)
+        messages = self.prompts.answer_messages(q, level, group, shown, history, hint=hint)
         guard = StreamGuard(self.prompts.canary)
         generation = self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature)
         try:

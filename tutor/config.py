@@ -69,8 +69,30 @@ class Settings(BaseSettings):
 
     k: int = Field(default=4, ge=1, le=20, description="Passages retrieved (and quoted when there is no LLM).")
     llm_passages: int = Field(default=2, ge=1, le=10, description="Best passages shown to the LLM and cited from.")
-    passage_chars: int = Field(default=450, ge=100, description="Each passage shown to the LLM is cut to this length.")
+    llm_context_chars: int = Field(
+        default=600,
+        ge=100,
+        description="Characters of lesson text the LLM reads: the sentences of its passages that share most words with "
+        "the question. Each 100 characters delay the first word by about 0.3 s on two CPU cores.",
+    )
     max_question_chars: int = Field(default=2000, ge=1, description="Longest question accepted.")
+    max_body_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        description="Largest request body accepted, in bytes; larger ones get 413, also when sent without a length.",
+    )
+    # One classroom often shares one address (40 learners behind a school's NAT): the per-address budget for
+    # anonymous callers has to cover all of them, while a learner with a token gets a budget of their own.
+    rate_limit_chat: str = Field(
+        default="120/minute;1200/hour",
+        description="Requests per token (per address without one) to the endpoints that call the LLM (chat, session "
+        'messages, preview), in `limits` syntax ("20/minute;200/hour"); empty or 0: no limit. Over it: 429.',
+    )
+    rate_limit_api: str = Field(
+        default="1200/minute",
+        description="Requests per token (per address without one) to every other /api/ endpoint; empty or 0: no "
+        "limit. Health checks, pages and static files are never limited.",
+    )
 
     learner_db_url: str = Field(
         default="", description="SQLAlchemy URL of the learner store; empty: SQLite file <data_dir>/learners.sqlite3."

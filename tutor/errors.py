@@ -10,6 +10,8 @@ class TutorError(Exception):
     http_status: int = 500
     #: Exit code the CLI uses for this error.
     exit_code: int = 1
+    #: Seconds after which the same request may succeed (busy, rate-limited); the API sends it as Retry-After.
+    retry_after: float | None = None
 
 
 class InvalidQuestionError(TutorError):
@@ -66,3 +68,14 @@ class NotFoundError(TutorError):
 
     http_status = 404
     exit_code = 2
+
+
+class RateLimitedError(TutorError):
+    """The caller sent more requests than their limit allows; trying again after `retry_after` seconds works."""
+
+    http_status = 429
+    exit_code = 1
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -26,26 +26,14 @@ class Passage:
     text: str
 
 
-def trim(text: str, max_chars: int | None) -> str:
-    """Whole sentences up to max_chars (at least one): prompt tokens are what the small CPU model pays for."""
-    if max_chars is None or len(text) <= max_chars:
-        return text
-    kept: list[str] = []
-    for sent in sentences(text):
-        if kept and sum(len(k) + 1 for k in kept) + len(sent) > max_chars:
-            break
-        kept.append(sent)
-    return "\n".join(kept)
-
-
-def passages(hits: Sequence[Hit], max_chars: int | None = None) -> list[Passage]:
+def passages(hits: Sequence[Hit]) -> list[Passage]:
     return [
         Passage(
             n=i,
             chunk_id=h.chunk.id,
             lesson_title=h.chunk.lesson_title,
             section_title=h.chunk.section_title,
-            text=trim(h.chunk.text, max_chars),
+            text=h.chunk.text,
         )
         for i, h in enumerate(hits, start=1)
     ]
@@ -79,7 +67,6 @@ class Prompts:
         hits: Sequence[Hit],
         history: Sequence[Message] = (),
         *,
-        max_chars: int | None = None,
         hint: bool = False,
     ) -> list[Message]:
         """Who the learner is (group, level style) goes in the system prompt, which is therefore the same for
@@ -90,7 +77,7 @@ class Prompts:
         """
         user = self.render(
             "hint.j2" if hint else "answer.j2",
-            passages=passages(hits, max_chars),
+            passages=passages(hits),
             question=question,
             level_label=level.label,
         )

@@ -118,5 +118,5 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
         temperature=settings.temperature,
         max_question_chars=settings.max_question_chars,
         llm_passages=settings.llm_passages,
-        passage_chars=settings.passage_chars,
+        llm_context_chars=settings.llm_context_chars,
     )

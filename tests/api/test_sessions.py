@@ -4,8 +4,10 @@ export in the gold-set shape, and bad input that is always a 4xx with a Vietname
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.api.conftest import REPLY, Api, MakeApi
 from tutor.llm.scripted import ScriptedChatModel
@@ -167,19 +169,39 @@ def test_unknown_paths_and_methods_answer_json_not_500(api: Api) -> None:
 
 
 class BrokenModel:
-    """A chat model with a bug (not an outage): it raises something the Tutor does not expect."""
+    """A chat model with a bug (not an outage): after `words` words it raises something the Tutor does not expect.
+
+    The guard shows a sentence once the next one starts, so the words run past REPLY into a second sentence.
+    """
 
     id = "broken"
 
-    def stream(self, messages: object, *, max_tokens: int, temperature: float) -> object:
+    def __init__(self, words: int = 0) -> None:
+        self.words = words
+
+    def stream(self, messages: object, *, max_tokens: int, temperature: float) -> Iterator[str]:
+        for word in (REPLY + " Sau đó hãy gọi 113.").split()[: self.words]:
+            yield word + " "
         raise RuntimeError("lỗi lập trình")
 
 
 def test_an_unexpected_failure_mid_stream_ends_with_an_error_event(make_api: MakeApi) -> None:
-    api = make_api(BrokenModel())
+    api = make_api(BrokenModel(words=14))
     r = api.client.post("/api/chat/stream", json={"question": QUESTION})
     assert r.status_code == 200
+    assert events(r.text)[0][0] == "token"
     assert events(r.text)[-1] == ("error", {"error": "InternalError", "message": events(r.text)[-1][1]["message"]})
     assert "hỏi lại" in events(r.text)[-1][1]["message"]
+    stats = api.client.get("/api/admin/stats", headers=api.token("operator")).json()
+    assert stats["process"]["errors"] == 1 and stats["process"]["questions"] == 0
+
+
+def test_an_unexpected_failure_before_the_first_word_is_a_json_500_not_a_stream(make_api: MakeApi) -> None:
+    api = make_api(BrokenModel(words=0))
+    # The app answers the 500 itself; the test client would otherwise re-raise the bug here as well.
+    with TestClient(api.app, raise_server_exceptions=False) as client:
+        r = client.post("/api/chat/stream", json={"question": QUESTION})
+    assert r.status_code == 500 and r.headers["content-type"].startswith("application/json")
+    assert r.json()["error"] == "InternalError" and "thử lại" in r.json()["message"]
     stats = api.client.get("/api/admin/stats", headers=api.token("operator")).json()
     assert stats["process"]["errors"] == 1 and stats["process"]["questions"] == 0

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutor.answer import Tutor
-from tutor.api.deps import Services
+from tutor.api.bodylimit import BodySizeLimit
+from tutor.api.deps import Services, rate_limited
+from tutor.api.ratelimit import RateLimits
 from tutor.api.routes import admin, chat, feedback, health, learners, pages, placement, preview, sessions
 from tutor.api.routes import lessons as lesson_routes
 from tutor.api.routes.pages import STATIC
@@ -38,6 +41,7 @@ log = logging.getLogger("tutor.api")
 _HTTP_MESSAGES = {
     404: "Không có trang hoặc địa chỉ này.",
     405: "Địa chỉ này không nhận kiểu yêu cầu đó (ví dụ: cần POST thay vì GET).",
+    413: "Nội dung gửi lên quá lớn. Một câu hỏi chỉ cần vài câu: hãy rút ngắn rồi gửi lại.",
 }
 
 
@@ -68,7 +72,9 @@ def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def _error(request: Request, status: int, name: str, message: str) -> Response:
+def _error(
+    request: Request, status: int, name: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     """The one error shape: JSON {error, message} for the API; a short Vietnamese page for a browser."""
     if _wants_page(request):
         body = (
@@ -77,15 +83,22 @@ def _error(request: Request, status: int, name: str, message: str) -> Response:
             f'<title>Lỗi {status}</title><main class="page"><h1>Lỗi {status}</h1><p>{html.escape(message)}</p>'
             '<p><a class="button" href="/">Về trang hỏi đáp</a></p></main></html>'
         )
-        return HTMLResponse(body, status_code=status)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return HTMLResponse(body, status_code=status, headers=headers)
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(ErrorOut(error=name, message=message).model_dump(), status_code=status, headers=headers)
+
+
+def _too_large(request: Request) -> Response:
+    return _error(request, 413, "BodyTooLargeError", _HTTP_MESSAGES[413])
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TutorError)
     async def tutor_error(request: Request, exc: TutorError) -> Response:
-        return _error(request, exc.http_status, type(exc).__name__, str(exc))
+        # Busy or rate-limited: Retry-After (whole seconds) tells a client, or a proxy, when to try again.
+        headers = None if exc.retry_after is None else {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+        return _error(request, exc.http_status, type(exc).__name__, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -94,6 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 413:
+            return _too_large(request)
         message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
         return _error(request, exc.status_code, "HTTPException", message)
 
@@ -115,6 +130,7 @@ def build_services(
     """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
     from tutor.wiring import build_learner_store
 
+    limits = RateLimits.from_settings(settings)  # a malformed limit fails here, before any model loads
     runtime = TutorRuntime.from_settings(settings, tutor=tutor, embedder=embedder, lessons=lessons)
     store = store or build_learner_store(settings)
     return Services(
@@ -127,8 +143,21 @@ def build_services(
         usage=UsageCounter(),
         rebuilds=IndexRebuilds(runtime),
         evals=EvalRuns(runtime, settings.data_dir / "eval-runs"),
+        limits=limits,
         bank=bank,
     )
+
+
+def _load_quiz_bank(services: Services) -> None:
+    """Load the quiz bank before serving rather than on the first placement request.
+
+    Parsing its YAML holds the GIL for about a second (more on a busy machine) and would stall every request in
+    flight. A bank that fails to load is only logged: placement tries again and answers the error, as before.
+    """
+    try:
+        services.learners()
+    except Exception:  # noqa: BLE001 - start anyway; the first request that needs the bank reports the problem
+        log.warning("quiz bank not loaded at start-up", exc_info=True)
 
 
 def create_app(
@@ -150,6 +179,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        _load_quiz_bank(services)
         yield
         if owns_store:
             services.store.close()
@@ -163,9 +193,12 @@ def create_app(
         ),
         version="0.2.0",
         lifespan=lifespan,
+        # On every route; it counts only /api/ requests (health checks and pages are never limited).
+        dependencies=[Depends(rate_limited)],
     )
     app.state.services = services
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
     for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

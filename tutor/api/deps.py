@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from tutor.answer import Tutor
 from tutor.api.auth import authenticate, bearer_scheme
+from tutor.api.ratelimit import RateLimits, budget_of, caller_of
 from tutor.auth.policy import Principal, Role, learner_of, require_role
 from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
@@ -38,6 +39,7 @@ class Services:
     usage: UsageCounter
     rebuilds: IndexRebuilds
     evals: EvalRuns
+    limits: RateLimits
     bank: Sequence[QuizItem] | None = None
     _learners: LearnerService | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -125,6 +127,13 @@ def trainer(principal: PrincipalDep) -> Principal:
 
 def operator(principal: PrincipalDep) -> Principal:
     return require_role(principal, (Role.OPERATOR,))
+
+
+def rate_limited(request: Request, services: ServicesDep) -> None:
+    """Every route depends on this: count the request against the caller's budget (429 when it is spent)."""
+    budget = budget_of(request)
+    if budget is not None and services.limits.enabled(budget):
+        services.limits.hit(budget, caller_of(request, services.tokens))
 
 
 LearnerIdDep = Annotated[str, Depends(current_learner)]

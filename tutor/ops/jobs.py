@@ -35,6 +35,13 @@ class EvalUnavailableError(TutorError):
     exit_code = 2
 
 
+class UnknownDatasetError(TutorError):
+    """An eval run names a gold set that is not in eval/datasets/: the request is wrong, the service is fine."""
+
+    http_status = 422
+    exit_code = 2
+
+
 class JobState(StrEnum):
     IDLE = "idle"
     RUNNING = "running"
@@ -143,7 +150,7 @@ def dataset_path(name: str) -> Path:
     path = DATASETS_DIR / f"{name}.jsonl"
     if not name.replace("_", "").replace("-", "").isalnum() or not path.is_file():
         known = ", ".join(sorted(p.stem for p in DATASETS_DIR.glob("*.jsonl"))) or "(chưa có)"
-        raise EvalUnavailableError(f"Không có tập đánh giá '{name}' trong eval/datasets/. Có: {known}.")
+        raise UnknownDatasetError(f"Không có tập đánh giá '{name}' trong eval/datasets/. Hãy chọn một trong: {known}.")
     return path
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tutor.api.deps import ServicesDep
@@ -13,33 +14,41 @@ from tutor.api.routes.lessons import find_lesson
 from tutor.learner.path import DOMAIN_NAMES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+# Every page is a template on _layout.html, so the head, header and navigation are written once.
 _templates = Environment(
     loader=FileSystemLoader(str(STATIC.parent / "templates")), autoescape=select_autoescape(), auto_reload=False
 )
 router = APIRouter(include_in_schema=False)
 
 
-def _page(name: str) -> FileResponse:
-    return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+@cache
+def _static_html(name: str) -> str:
+    # These pages hold no server data and templates do not reload, so one render serves every request.
+    return _templates.get_template(name).render()
 
 
-@router.get("/")
-def chat_page() -> FileResponse:
+def _page(name: str) -> HTMLResponse:
+    """A page with no server data; no-cache so a browser picks up a new version at once."""
+    return HTMLResponse(_static_html(name), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def chat_page() -> HTMLResponse:
     return _page("index.html")
 
 
-@router.get("/placement")
-def placement_page() -> FileResponse:
+@router.get("/placement", response_class=HTMLResponse)
+def placement_page() -> HTMLResponse:
     return _page("placement.html")
 
 
-@router.get("/progress")
-def progress_page() -> FileResponse:
+@router.get("/progress", response_class=HTMLResponse)
+def progress_page() -> HTMLResponse:
     return _page("progress.html")
 
 
-@router.get("/preview")
-def preview_page() -> FileResponse:
+@router.get("/preview", response_class=HTMLResponse)
+def preview_page() -> HTMLResponse:
     return _page("preview.html")
 
 

@@ -1,0 +1,118 @@
+"""Per-caller request limits on /api/: a moving window per access token, or per address without one (429 over it)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+from fastapi import Request
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from tutor.auth.tokens import TokenStore
+from tutor.config import Settings
+from tutor.errors import ConfigError, RateLimitedError
+
+#: Endpoints that make the LLM generate (the preview three times): they get the smaller `rate_limit_chat` budget.
+LLM_ROUTES = frozenset(
+    {
+        ("POST", "/api/chat"),
+        ("POST", "/api/chat/stream"),
+        ("POST", "/api/sessions/{session_id}/messages"),
+        ("POST", "/api/preview"),
+    }
+)
+CHAT, API = "chat", "api"
+
+_UNITS = {"second": "giây", "minute": "phút", "hour": "giờ", "day": "ngày", "month": "tháng", "year": "năm"}
+_WHAT = {CHAT: "câu hỏi", API: "yêu cầu"}
+
+
+def parse_limits(text: str, setting: str) -> list[RateLimitItem]:
+    """`limits` syntax ("20/minute;200/hour"); empty or "0" means no limit. A typo is a ConfigError, not no limit."""
+    text = text.strip()
+    if text in ("", "0"):
+        return []
+    try:
+        items = parse_many(text)
+    except ValueError:
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise ConfigError(
+            f"TUTOR_{setting.upper()}={text!r} không phải giới hạn hợp lệ. Hãy viết như '20/minute' hoặc "
+            "'20/minute;200/hour', hoặc để trống (hay 0) để không giới hạn."
+        )
+    return items
+
+
+def _describe(item: RateLimitItem) -> str:
+    unit = _UNITS.get(item.GRANULARITY.name, item.GRANULARITY.name)
+    every = unit if item.multiples == 1 else f"{item.multiples} {unit}"
+    return f"{item.amount} lượt mỗi {every}"
+
+
+class RateLimits:
+    """Two budgets, `chat` for LLM endpoints and `api` for the rest, counted in this process's memory (each worker
+    of a multi-worker deployment counts its own)."""
+
+    def __init__(self, chat: Sequence[RateLimitItem], api: Sequence[RateLimitItem]) -> None:
+        self._items = {CHAT: list(chat), API: list(api)}
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        return cls(
+            parse_limits(settings.rate_limit_chat, "rate_limit_chat"),
+            parse_limits(settings.rate_limit_api, "rate_limit_api"),
+        )
+
+    def enabled(self, budget: str) -> bool:
+        """False when the budget is switched off (empty or 0), so callers need not even be identified."""
+        return bool(self._items[budget])
+
+    def hit(self, budget: str, caller: str) -> None:
+        """Count one request of `caller` against `budget`; RateLimitedError (with the wait) when over any limit."""
+        items = self._items[budget]
+        # Test every window before counting in any, so a refused request does not use up the others.
+        for item in items:
+            if not self._limiter.test(item, budget, caller):
+                raise self._refusal(item, budget, caller)
+        for item in items:
+            if not self._limiter.hit(item, budget, caller):  # a concurrent request took the last slot
+                raise self._refusal(item, budget, caller)
+
+    def _refusal(self, item: RateLimitItem, budget: str, caller: str) -> RateLimitedError:
+        reset = self._limiter.get_window_stats(item, budget, caller).reset_time
+        wait = max(1, math.ceil(reset - time.time()))
+        return RateLimitedError(
+            f"Bạn đã gửi quá nhiều {_WHAT[budget]} trong thời gian ngắn (tối đa {_describe(item)}). "
+            f"Hãy đợi khoảng {wait} giây rồi thử lại.",
+            retry_after=wait,
+        )
+
+
+def budget_of(request: Request) -> str | None:
+    """Which budget a request counts against; None for what is never limited (health checks, pages, static files)."""
+    if not request.url.path.startswith("/api/"):
+        return None
+    # The matched route's template, so /api/sessions/abc/messages is recognised whatever the id.
+    template = getattr(request.scope.get("route"), "path", request.url.path)
+    return CHAT if (request.method, template) in LLM_ROUTES else API
+
+
+def caller_of(request: Request, tokens: TokenStore) -> str:
+    """A valid access token's id (never the secret), else the client address.
+
+    Only a token that authenticates gets a budget of its own: otherwise anyone could dodge the per-address limit
+    on anonymous chat by sending a new made-up token with every question.
+    """
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        try:
+            return f"token:{tokens.authenticate(secret).token_id}"
+        except Exception:  # noqa: BLE001 - unknown, revoked, or the learner database is down: anonymous chat goes on
+            pass  # counted by address; an endpoint that needs a token answers 401 (or 503) itself
+    client = request.client
+    return f"address:{client.host if client else 'unknown'}"
