@@ -1,6 +1,12 @@
 import unicodedata
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor.text import fold, has_diacritics, normalize, sentences, slugify, syllables
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_normalize_turns_nfd_into_nfc_and_drops_invisible_characters():
@@ -56,3 +62,20 @@ def test_old_and_new_tone_placement_match_after_unify():
     # closed syllables and "qu" are already unambiguous and stay as they are
     assert unify_tones("hoàng, thuyền, quý, toán") == "hoàng, thuyền, quý, toán"
     assert for_matching(unicodedata.normalize("NFD", "tòa án")) == "toà án"
+
+
+def _fold_by_nfd(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").replace("đ", "d")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_fold_by_table_gives_what_nfd_gives_for_any_text(text: str):
+    assert fold(text) == _fold_by_nfd(text)
+
+
+def test_fold_by_table_gives_what_nfd_gives_for_every_lesson_nfc_and_nfd():
+    for path in sorted((ROOT / "corpus" / "lessons").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert fold(text) == _fold_by_nfd(text)
+        assert fold(unicodedata.normalize("NFD", text)) == _fold_by_nfd(text)

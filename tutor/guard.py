@@ -142,6 +142,10 @@ def _alnum_back(text: str, n: int) -> int:
     return 0
 
 
+#: Characters before the first unshown one that the stream guard looks at again: longer than any link, tag,
+#: personal number or encoded canary it must find whole.
+_LOOKBACK = 400
+
 # An HTML tag or a Markdown image still open at the end may yet close, and would then be removed.
 _OPEN_MARKUP = re.compile(r"<[a-zA-Z/][^>\n]{0,200}$|!\[[^\]\n]*(?:\]\([^)\n]*)?$")
 
@@ -159,6 +163,7 @@ class StreamGuard:
         self._canary = canary
         self._text = ""
         self._sent = 0
+        self._open = 0  # where the sentence still being written starts: the ones before it are judged
         self._judged: set[str] = set()  # complete sentences already found safe: each is judged once
         self.blocked: str | None = None
 
@@ -171,11 +176,15 @@ class StreamGuard:
         if self.blocked:
             return ""
         self._text += piece
-        if self._canary and canary_leaked(self._text, self._canary):
+        # Only the text not yet shown, and a margin before it, can hold something new: looking at the whole
+        # answer on every token made the guard cost more CPU than serving the request (quadratic in its length).
+        start = max(0, self._sent - _LOOKBACK)
+        if self._canary and canary_leaked(self._text[start:], self._canary):
             self.blocked = "canary"
             return ""
         # Judge complete sentences only: the last one may still turn into "…, đừng đưa cho ai".
-        parts = sentences(self._text)
+        region = self._text[self._open :]
+        parts = sentences(region)
         for sent in parts[:-1]:
             if sent in self._judged:
                 continue
@@ -183,9 +192,11 @@ class StreamGuard:
                 self.blocked = "unsafe-advice"
                 return ""
             self._judged.add(sent)
-        return self._emit(self._safe_cut(parts[-1] if parts else ""))
+        if len(parts) > 1:
+            self._open += max(0, region.rfind(parts[-1]))
+        return self._emit(self._safe_cut(parts[-1] if parts else "", start))
 
-    def _safe_cut(self, tail: str) -> int:
+    def _safe_cut(self, tail: str, start: int) -> int:
         text = self._text
         # Enough letters held back that no encoded form of the canary is ever shown in part.
         cut = _alnum_back(text, CANARY_HOLD) if self._canary else len(text)
@@ -195,12 +206,13 @@ class StreamGuard:
         cut = max(0, cut)  # before rfind: a negative end would search from the far end of the text
         # Never inside a word: a link or a number may still be growing.
         cut = text.rfind(" ", 0, cut) + 1 if cut < len(text) else cut
-        for start, end in _replaced_spans(text):
-            if start < cut < end:
-                cut = start
-        markup = _OPEN_MARKUP.search(text)
+        window = text[start:]
+        for first, end in _replaced_spans(window):
+            if start + first < cut < start + end:
+                cut = start + first
+        markup = _OPEN_MARKUP.search(window)
         if markup:
-            cut = min(cut, markup.start())
+            cut = min(cut, start + markup.start())
         return max(self._sent, cut)
 
     def _emit(self, cut: int) -> str:
