@@ -24,7 +24,7 @@ help:
 	@echo "make test-fast  the fast suite only (no real models)"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
-	@echo "make stress     50 learners for 5 min against the real service, plus the reliability suites (~8 min)"
+	@echo "make stress     50 learners for 5 min against the real service, plus the reliability suites (~9 min)"
 
 $(BIN)/python:
 	@echo "==> Creating $(VENV)"

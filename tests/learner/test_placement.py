@@ -18,12 +18,15 @@ from tutor.learner.errors import (
 )
 from tutor.learner.placement import (
     DEFAULT_CONFIG,
+    GROUP_PRIOR_MEAN,
     LEVEL_BOUNDARIES,
     PlacementSession,
     PlacementState,
     eap,
     item_information,
     level_for_theta,
+    level_probabilities,
+    most_probable_level,
     rasch_p,
     select_item,
 )
@@ -61,6 +64,38 @@ def test_level_boundaries_separate_the_banks_expert_level_bands(real_bank: list[
     for item in real_bank:
         assert level_for_theta(item.difficulty) is item.level, (item.id, item.difficulty, item.level)
     assert lo < mid < hi
+
+
+def test_level_probabilities_sum_to_one_and_the_level_is_the_most_probable() -> None:
+    rng = np.random.default_rng(3)
+    disagreements = 0
+    for _ in range(300):
+        n = int(rng.integers(0, 16))
+        theta = float(rng.uniform(-3.0, 3.5))
+        b = list(rng.uniform(-2.2, 3.0, n))
+        x = list(rng.random(n) < rasch_p(theta, np.array(b)))
+        probs = level_probabilities(b, x, 0.2, 2.5)
+        assert sum(probs.values()) == pytest.approx(1.0) and min(probs.values()) >= 0.0
+        level = most_probable_level(b, x, 0.2, 2.5)
+        assert probs[level] == max(probs.values())
+        est = eap(b, x, 0.2, 2.5)
+        disagreements += level is not level_for_theta(est.theta)
+        if min(abs(est.theta - cut) for cut in LEVEL_BOUNDARIES) >= 2 * est.se:
+            # Where the stopping rule calls the estimate clear of every cut, both readings give the same level.
+            assert level is level_for_theta(est.theta)
+    # Near a cut the posterior mass and the point estimate do part ways, or the two rules would be one rule.
+    assert disagreements > 0
+
+
+def test_result_level_is_the_most_probable_level(real_bank: list[QuizItem]) -> None:
+    session = PlacementSession(real_bank, Group.LAO_DONG)
+    rng = np.random.default_rng(4)
+    while (item := session.next_item()) is not None:
+        session.record(item.id, bool(rng.random() < rasch_p(0.85, item.difficulty)))
+    result = session.result()
+    b = [next(i for i in real_bank if i.id == a).difficulty for a in session.asked]
+    prior = GROUP_PRIOR_MEAN[Group.LAO_DONG]
+    assert result.level is most_probable_level(b, session.responses, prior, DEFAULT_CONFIG.prior_sd)
 
 
 def test_first_item_follows_the_group_prior(real_bank: list[QuizItem]) -> None:

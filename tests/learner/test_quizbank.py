@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tutor.corpus.load import load_lessons
+from tutor.corpus.schema import COMPETENCES
 from tutor.errors import CorpusError
 from tutor.learner.quizbank import QuizItem, lesson_competences, load_quiz_bank, validate_quiz_dir
 from tutor.types import Level
@@ -50,6 +51,15 @@ def test_real_bank_loads_with_domains_from_competences(real_bank: list[QuizItem]
     assert all(i.domain == int(i.competence.split(".")[0]) for i in real_bank)
     assert all(0 <= i.answer < len(i.options) and -4 <= i.difficulty <= 4 for i in real_bank)
     assert set(Counter(i.domain for i in real_bank)) == {1, 2, 3, 4, 5, 6}
+
+
+def test_real_bank_covers_every_competence_and_every_level_in_every_domain(real_bank: list[QuizItem]) -> None:
+    framework = {f"{d}.{c}" for d, n in COMPETENCES.items() for c in range(1, n + 1)}
+    assert {i.competence for i in real_bank} == framework
+    for domain in range(1, 7):
+        levels = Counter(i.level for i in real_bank if i.domain == domain)
+        # A placement restricted to one domain can only tell levels apart with items around every cut.
+        assert set(levels) == set(Level) and min(levels.values()) >= 7, (domain, levels)
 
 
 def test_real_bank_is_valid_against_the_real_lessons() -> None:
