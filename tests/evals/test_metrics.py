@@ -132,3 +132,20 @@ def test_readability_measures_sentence_length_word_length_and_rare_syllables():
     assert feats.rare_syllable_rate == pytest.approx(2 / 5)  # "gọi", "lại" are outside the top 3
     assert feats.words_per_sentence == pytest.approx(len(word_tokens("Tắt máy ngay. Gọi lại.")) / 2)
     assert readability("", common) is None
+
+
+def test_foreign_word_rate_counts_english_jargon_but_not_everyday_vietnamese():
+    from tutor.evals.metrics import foreign_word_rate
+
+    jargon = foreign_word_rate("Bạn mở app, bấm vào link rồi nhập OTP.")
+    plain = foreign_word_rate("Mật khẩu giống như chìa khóa nhà: đừng đưa cho người lạ.")
+    assert jargon is not None and plain is not None
+    assert jargon > 0.2 and plain == 0.0
+
+
+def test_foreign_word_rate_ignores_numbers_and_tone_placement():
+    from tutor.evals.metrics import foreign_word_rate
+
+    assert foreign_word_rate("Gọi 113 ngay.") == 0.0
+    assert foreign_word_rate("hòa bình") == foreign_word_rate("hoà bình") == 0.0
+    assert foreign_word_rate("...") is None

@@ -17,9 +17,10 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from tutor.text import fold, normalize, sentences, syllables
+from tutor.text import fold, normalize, sentences, syllables, unify_tones
 
 Location = tuple[str, str]  # (lesson_id, section_id)
 
@@ -249,3 +250,28 @@ def common_syllables(texts: Sequence[str], top_n: int) -> frozenset[str]:
         counts.update(s for s in syllable_tokens(t) if not s.isdigit())
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return frozenset(s for s, _ in ranked[:top_n])
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    # pyvi ships the Vietnamese word list its segmenter was built with (about 31,000 entries, "công an").
+    import pyvi
+
+    path = Path(pyvi.__file__).parent / "models" / "words.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # One tone placement on both sides: the list writes "khoá", answers often "khóa".
+    return frozenset("_".join(syllables(unify_tones(line))) for line in lines if line)
+
+
+def foreign_word_rate(text: str) -> float | None:
+    """Share of an answer's words that are not Vietnamese dictionary words: English jargon ("app", "link", "OTP"),
+    brand names and typos, which is what Cơ bản learners are told they will not meet ("không dùng từ tiếng Anh").
+
+    Unlike the rare-syllable rate, it does not count everyday Vietnamese words the lessons happen not to use
+    (the Cơ bản prompt asks for everyday comparisons, "như chìa khóa nhà"). Numbers are left out.
+    """
+    words = [w for w in word_tokens(unify_tones(text)) if not w.replace("_", "").isdigit()]
+    if not words:
+        return None
+    known = _dictionary()
+    return sum(w not in known for w in words) / len(words)

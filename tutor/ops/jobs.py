@@ -128,7 +128,7 @@ class IndexRebuilds:
         s = self.runtime.settings
         # Its own embedder, with the serving thread count: the live one keeps answering, and the build does
         # not take the CPU cores the LLM needs.
-        embedder = build_embedder(s, threads=s.embed_threads)
+        embedder = build_embedder(s, threads=s.serving_embed_threads)
         cache = EmbeddingCache(s.embed_cache_dir)
         try:
             manifest = build_index(
