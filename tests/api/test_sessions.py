@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -205,3 +206,33 @@ def test_an_unexpected_failure_before_the_first_word_is_a_json_500_not_a_stream(
     assert r.json()["error"] == "InternalError" and "thử lại" in r.json()["message"]
     stats = api.client.get("/api/admin/stats", headers=api.token("operator")).json()
     assert stats["process"]["errors"] == 1 and stats["process"]["questions"] == 0
+
+
+def _files_containing(files: list[Path], needle: str) -> list[str]:
+    return [p.name for p in files if p.is_file() and needle.encode("utf-8") in p.read_bytes()]
+
+
+def test_deleting_a_learner_leaves_their_words_in_no_log_line_and_no_database_file(api: Api) -> None:
+    me, mine = api.learner()
+    other, theirs = api.learner()
+    for headers, words in ((mine, "cây khế nhà bà Tư"), (theirs, "ao cá nhà ông Sáu")):
+        session = api.client.post("/api/sessions", headers=headers).json()["id"]
+        ask(api, session, headers, f"Làm sao chụp ảnh {words} gửi Zalo?")
+    settings = api.services.settings
+    db = Path(settings.learner_db_url.removeprefix("sqlite:///"))
+
+    def logs() -> list[Path]:
+        return sorted((settings.data_dir / "logs").glob("*"))
+
+    def everything() -> list[Path]:
+        return logs() + sorted(db.parent.glob(db.name + "*"))
+
+    assert _files_containing(logs(), "cây khế nhà bà Tư"), "the question was never logged"
+    assert _files_containing(everything(), me)
+
+    r = api.client.delete(f"/api/learners/{me}", headers=mine)
+    assert r.status_code == 200 and r.json()["deleted"]["log_lines"] >= 1
+
+    for needle in ("cây khế nhà bà Tư", me):
+        assert _files_containing(everything(), needle) == [], needle
+    assert _files_containing(logs(), "ao cá nhà ông Sáu") and _files_containing(logs(), other)

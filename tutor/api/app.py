@@ -30,6 +30,7 @@ from tutor.learner.feedback import FeedbackStore
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.sessions import ChatSessions
 from tutor.learner.store import LearnerStore
+from tutor.logs import log_dir_for, setup_logging
 from tutor.ops.jobs import EvalRuns, IndexRebuilds
 from tutor.ops.runtime import TutorRuntime
 from tutor.ops.usage import UsageCounter
@@ -197,6 +198,8 @@ def create_app(
         dependencies=[Depends(rate_limited)],
     )
     app.state.services = services
+    # Redacted JSON lines under <data_dir>/logs, each tagged with its learner so deletion can purge them.
+    setup_logging(log_dir_for(settings.data_dir))
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
     for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages):

@@ -11,6 +11,7 @@ from rich.table import Table
 from tutor.cli.common import err, load_settings, out, run
 from tutor.config import Settings
 from tutor.learner.store import AGE_BANDS, LearnerStore
+from tutor.logs import log_dir_for, purge_learner_logs
 from tutor.types import Group
 
 learner_app = typer.Typer(help="Hồ sơ học viên: tạo (cần đồng ý), xem tiến độ, xóa hẳn.", no_args_is_help=True)
@@ -105,9 +106,11 @@ def learner_delete(
     def body() -> None:
         store = _store(settings)
         try:
+            pseudonym = store.get_learner(learner_id).pseudonym
             counts = store.delete_learner(learner_id)
         finally:
             store.close()
+        counts["log_lines"] = purge_learner_logs(log_dir_for(settings.data_dir), learner_id, pseudonym=pseudonym)
         total = sum(counts.values())
         detail = ", ".join(f"{table} {n}" for table, n in counts.items() if n)
         out.print(f"Đã xóa {total} dòng ({detail}).")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, status
 from fastapi.responses import PlainTextResponse
 
-from tutor.api.deps import LearnerIdDep, LearnersDep, PrincipalDep, ServicesDep, StoreDep, TrainerDep
+from tutor.api.deps import LearnerIdDep, LearnersDep, PrincipalDep, ServicesDep, SettingsDep, StoreDep, TrainerDep
 from tutor.api.schemas import error_responses
 from tutor.api.schemas_learner import (
     AnswerIn,
@@ -26,6 +26,7 @@ from tutor.api.schemas_learner import (
 )
 from tutor.auth.policy import Role, check_owner
 from tutor.learner.service import LearnerService
+from tutor.logs import log_dir_for, purge_learner_logs
 
 router = APIRouter(tags=["học viên"])
 ERRORS = error_responses(401, 403, 404, 409, 422, 503)
@@ -58,10 +59,14 @@ def profile(learner_id: str, principal: PrincipalDep, learners: LearnersDep) -> 
 
 
 @router.delete("/api/learners/{learner_id}", response_model=DeletedOut, responses=ERRORS)
-def delete(learner_id: str, principal: PrincipalDep, store: StoreDep) -> DeletedOut:
-    """Xóa hẳn mọi dữ liệu của học viên (hồ sơ, trò chuyện, góp ý, mã truy cập): chính học viên hoặc quản trị viên."""
+def delete(learner_id: str, principal: PrincipalDep, store: StoreDep, settings: SettingsDep) -> DeletedOut:
+    """Xóa hẳn mọi dữ liệu của học viên (hồ sơ, trò chuyện, góp ý, mã truy cập, dòng nhật ký): chính học viên hoặc
+    quản trị viên."""
     check_owner(principal, learner_id, operator_too=True)
-    return DeletedOut(deleted=store.delete_learner(learner_id))
+    pseudonym = store.get_learner(learner_id).pseudonym  # 404 before anything is deleted
+    deleted = store.delete_learner(learner_id)
+    deleted["log_lines"] = purge_learner_logs(log_dir_for(settings.data_dir), learner_id, pseudonym=pseudonym)
+    return DeletedOut(deleted=deleted)
 
 
 @router.get("/api/lessons/{lesson_id}/practice", response_model=list[ItemOut], responses=ERRORS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request, status
 from fastapi.responses import StreamingResponse
 
@@ -13,6 +15,7 @@ from tutor.learner.service import overall_level
 from tutor.types import Answer
 
 router = APIRouter(prefix="/api/sessions", tags=["cuộc trò chuyện"])
+log = logging.getLogger("tutor.api.sessions")
 ERRORS = error_responses(401, 403, 404, 422, 503)
 
 
@@ -51,7 +54,9 @@ def ask_in_session(
     Câu hỏi và câu trả lời chỉ được lưu khi câu trả lời hoàn tất: ngắt giữa chừng thì không lưu gì.
     """
     sessions.check(learner_id, session_id)  # 404 before the stream starts
-    tutor.validate(req.question)  # 422 before the stream starts
+    question = tutor.validate(req.question)  # 422 before the stream starts
+    # Redacted by the log handler, tagged with the learner so that deleting the learner purges the line.
+    log.info("câu hỏi trong phiên %s: %s", session_id, question, extra={"learner_id": learner_id})
     history = sessions.history(learner_id, session_id)
     level = req.level or overall_level(store.domain_levels(learner_id))
     group = req.group or store.get_learner(learner_id).group
