@@ -107,9 +107,14 @@ UsageDep = Annotated[UsageCounter, Depends(get_usage)]
 
 
 def current_principal(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal | None:
+    # The rate limiter, which runs first, has already looked a valid token up for this request.
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None and credentials is not None:
+        return cached
     return authenticate(services.tokens, credentials)
 
 

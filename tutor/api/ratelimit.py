@@ -111,7 +111,10 @@ def caller_of(request: Request, tokens: TokenStore) -> str:
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         try:
-            return f"token:{tokens.authenticate(secret).token_id}"
+            principal = tokens.authenticate(secret)
+            # The route's own authentication reuses it: one token lookup per request, not two.
+            request.state.principal = principal
+            return f"token:{principal.token_id}"
         except Exception:  # noqa: BLE001 - unknown, revoked, or the learner database is down: anonymous chat goes on
             pass  # counted by address; an endpoint that needs a token answers 401 (or 503) itself
     client = request.client

@@ -194,6 +194,8 @@ def serve(
 
         application = create_app(settings)
         err.print(f"Trợ giảng đang chạy ở http://{settings.host}:{settings.port}")
-        uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+        # No access log: its lines name learners in URLs (/api/learners/<id>), unredacted, where deleting a learner
+        # cannot purge them. The service's own log (<data_dir>/logs) is redacted and purged on deletion.
+        uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", access_log=False)
 
     run(body)
