@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.auth.policy import AuthenticationError, InvalidTokenRequestError, Principal, Role
 from tutor.errors import NotFoundError
-from tutor.learner.models import ApiTokenRow, LearnerRow, utcnow
+from tutor.learner.models import ApiTokenRow, LearnerRow, as_utc, utcnow
 
 #: Every secret starts with this, so a leaked one is easy to recognise in logs and secret scanners.
 PREFIX = "tutor_"
@@ -23,11 +23,6 @@ PREFIX = "tutor_"
 def hash_secret(secret: str) -> str:
     """sha256 of the secret. The secret is 256 random bits, so no salt or slow hash is needed."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; every value we store is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -72,8 +67,8 @@ class TokenStore:
 
     @staticmethod
     def _info(row: ApiTokenRow) -> TokenInfo:
-        revoked = _aware(row.revoked_at) if row.revoked_at is not None else None
-        return TokenInfo(row.id, Role(row.role), row.learner_id, _aware(row.created_at), revoked)
+        revoked = as_utc(row.revoked_at) if row.revoked_at is not None else None
+        return TokenInfo(row.id, Role(row.role), row.learner_id, as_utc(row.created_at), revoked)
 
     def create(self, role: Role | str, learner_id: str | None = None) -> IssuedToken:
         """A new token. A learner token needs an existing learner; other roles must not name one."""

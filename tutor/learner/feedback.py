@@ -12,15 +12,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.learner.errors import LearnerInputError
-from tutor.learner.models import ChatMessageRow, ChatSessionRow, FeedbackRow, LearnerRow, utcnow
+from tutor.learner.models import ChatMessageRow, ChatSessionRow, FeedbackRow, LearnerRow, as_utc, utcnow
 from tutor.learner.sessions import session_not_found
 from tutor.privacy import redact
 
 MAX_COMMENT_CHARS = 1000
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,7 @@ class StoredUsage:
 
 def _record(row: FeedbackRow) -> FeedbackRecord:
     return FeedbackRecord(
-        row.id, row.learner_id, row.session_id, row.message_id, row.rating, row.comment, _aware(row.created_at)
+        row.id, row.learner_id, row.session_id, row.message_id, row.rating, row.comment, as_utc(row.created_at)
     )
 
 

@@ -13,16 +13,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.errors import NotFoundError
-from tutor.learner.models import ChatMessageRow, ChatSessionRow, LearnerRow, utcnow
+from tutor.learner.models import ChatMessageRow, ChatSessionRow, LearnerRow, as_utc, utcnow
 from tutor.types import Answer, Message
 
 #: Turns of earlier conversation passed to the Tutor for a follow-up; older ones only lengthen the prompt.
 HISTORY_TURNS = 6
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; every value we store is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def _turn(row: ChatMessageRow) -> ChatTurn:
         tuple(dict(c) for c in row.citations),
         bool(row.degraded),
         dict(row.meta),
-        _aware(row.created_at),
+        as_utc(row.created_at),
     )
 
 
@@ -112,7 +107,7 @@ class ChatSessions:
                 raise NotFoundError(f"Không có học viên {learner_id} (có thể hồ sơ đã bị xóa theo yêu cầu).")
             row = ChatSessionRow(id=str(uuid.uuid4()), learner_id=learner_id, created_at=utcnow())
             s.add(row)
-        return ChatSession(row.id, row.learner_id, _aware(row.created_at))
+        return ChatSession(row.id, row.learner_id, as_utc(row.created_at))
 
     def get(self, learner_id: str, session_id: str) -> ChatSession:
         with self._tx() as s:
@@ -120,7 +115,7 @@ class ChatSessions:
             turns = s.scalars(
                 select(ChatMessageRow).where(ChatMessageRow.session_id == session_id).order_by(ChatMessageRow.position)
             ).all()
-            return ChatSession(row.id, row.learner_id, _aware(row.created_at), tuple(_turn(t) for t in turns))
+            return ChatSession(row.id, row.learner_id, as_utc(row.created_at), tuple(_turn(t) for t in turns))
 
     def summaries(self, learner_id: str) -> list[SessionSummary]:
         """The learner's sessions, newest first."""
@@ -145,7 +140,7 @@ class ChatSessions:
                 ).all()
             )
             return [
-                SessionSummary(r.id, _aware(r.created_at), int(counts.get(r.id, 0)), firsts.get(r.id)) for r in rows
+                SessionSummary(r.id, as_utc(r.created_at), int(counts.get(r.id, 0)), firsts.get(r.id)) for r in rows
             ]
 
     def history(self, learner_id: str, session_id: str, turns: int = HISTORY_TURNS) -> list[Message]:

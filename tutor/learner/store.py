@@ -26,6 +26,7 @@ from tutor.learner.models import (
     HistoryRow,
     LearnerRow,
     PlacementRow,
+    as_utc,
     utcnow,
 )
 from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, PlacementState, parse_group
@@ -110,11 +111,6 @@ def check_pseudonym(value: str) -> str:
     return value
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; every value we store is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 class LearnerStore:
     """All learner data behind one SQLAlchemy engine. Each public method is one transaction."""
 
@@ -182,7 +178,7 @@ class LearnerStore:
     def _profile(row: LearnerRow) -> LearnerProfile:
         prefs = Preferences(row.large_text, row.short_answers, row.read_aloud)
         return LearnerProfile(
-            row.id, row.pseudonym, Group(row.group), row.age_band, prefs, _aware(row.consent_at), _aware(row.created_at)
+            row.id, row.pseudonym, Group(row.group), row.age_band, prefs, as_utc(row.consent_at), as_utc(row.created_at)
         )
 
     def _learner_row(self, s: Session, learner_id: str) -> LearnerRow:
@@ -296,7 +292,7 @@ class LearnerStore:
             if kind is not None:
                 query = query.where(HistoryRow.kind == kind)
             query = query.order_by(HistoryRow.created_at.desc(), HistoryRow.id.desc()).limit(limit)
-            return [HistoryEntry(r.id, r.kind, dict(r.payload), _aware(r.created_at)) for r in s.scalars(query)]
+            return [HistoryEntry(r.id, r.kind, dict(r.payload), as_utc(r.created_at)) for r in s.scalars(query)]
 
     # -- placements --------------------------------------------------------------------------------------
 
@@ -367,8 +363,8 @@ class LearnerStore:
         responses = tuple(bool(r) for r in row.responses)
         finished = row.state == "finished"
         state = PlacementState(group, row.domain, tuple(row.asked), responses, finished, row.theta, row.se)
-        ended = _aware(row.finished_at) if row.finished_at is not None else None
-        return PlacementRecord(row.id, row.learner_id, state, _aware(row.started_at), ended)
+        ended = as_utc(row.finished_at) if row.finished_at is not None else None
+        return PlacementRecord(row.id, row.learner_id, state, as_utc(row.started_at), ended)
 
     # -- certificates ------------------------------------------------------------------------------------
 
