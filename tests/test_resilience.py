@@ -92,6 +92,52 @@ def test_pieces_pass_through_in_order_and_the_breaker_stays_closed():
     assert model.gate.running == 0
 
 
+class BurstModel:
+    """Writes its first piece, waits for `go`, then writes the rest as fast as it can and raises `error` if given:
+    a GPU-fast backend whose burst is all queued before the consumer asks again."""
+
+    def __init__(self, pieces: list[str], error: Exception | None = None) -> None:
+        self.pieces, self.error = pieces, error
+        self.go, self.done = threading.Event(), threading.Event()
+
+    @property
+    def id(self) -> str:
+        return "burst"
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+        yield self.pieces[0]
+        self.go.wait(5)
+        yield from self.pieces[1:]
+        self.done.set()
+        if self.error is not None:
+            raise self.error
+
+
+def test_pieces_already_waiting_are_handed_over_as_one_without_losing_or_reordering_text():
+    pieces = [f"chữ{i} " for i in range(200)]
+    backend = BurstModel(pieces)
+    stream = ResilientChatModel(backend).stream(ASK, max_tokens=64, temperature=0)
+    first = next(stream)
+    backend.go.set()
+    assert backend.done.wait(5)  # everything else is queued before the consumer asks again
+    rest = list(stream)
+    assert first + "".join(rest) == "".join(pieces)
+    assert len(rest) == 1, f"{len(rest)} pieces handed over for a burst that was already waiting"
+
+
+def test_an_error_behind_merged_pieces_is_raised_after_the_text_before_it_is_handed_over():
+    backend = BurstModel(["Tắt máy ", "rồi ", "gọi 113."], LLMUnavailableError("mất kết nối"))
+    model = ResilientChatModel(backend)
+    stream = model.stream(ASK, max_tokens=64, temperature=0)
+    got = [next(stream)]
+    backend.go.set()
+    assert backend.done.wait(5)
+    with pytest.raises(LLMUnavailableError, match="mất kết nối"):
+        got.extend(stream)
+    assert "".join(got) == "Tắt máy rồi gọi 113."
+    assert model.gate.running == 0
+
+
 def test_first_token_timeout_fires_against_a_slow_real_server(wire: OllamaWireServer):
     wire.state.mode, wire.state.delay = "slow", 2.0
     baseline = threading.active_count()
