@@ -16,7 +16,6 @@ import math
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from tutor.index.build import build_index
 from tutor.index.embed_cache import EmbeddingCache
 from tutor.index.faiss_store import FaissStore, load_index
 from tutor.index.hybrid import HybridRetriever
+from tutor.testing.service import free_port, running
 from tutor.text import for_matching
 from tutor.types import Chunk, Group, Level, Message
 from tutor.wiring import build_embedder
@@ -230,12 +230,6 @@ def bench_scale(settings: Settings, retriever: HybridRetriever, n: int) -> dict[
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -250,26 +244,14 @@ def bench_e2e(settings: Settings, retriever: HybridRetriever, n_questions: int) 
     from tutor.llm.gguf import QWEN_05B, assemble
     from tutor.prompts import Prompts
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TUTOR_PORT": str(port), "TUTOR_LLM": "llamacpp"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tutor.cli", "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     base = f"http://127.0.0.1:{port}"
     questions = (QUESTIONS * 3)[:n_questions]
     ttft: list[float] = []
     streamed: list[tuple[str, str, float]] = []  # first piece shown, the whole text, seconds after the first piece
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+    # Loading the GGUF model and the index takes a while on two cores.
+    with running([sys.executable, "-m", "tutor.cli", "serve"], f"{base}/readyz", env=env, cwd=ROOT, timeout=300) as pid:
         for i, q in enumerate(questions):
             t0 = time.perf_counter()
             first = None
@@ -291,10 +273,7 @@ def bench_e2e(settings: Settings, retriever: HybridRetriever, n_questions: int) 
                 ttft.append(first)
                 # The service shows text in guarded pieces, not tokens: count the model's tokens in what it showed.
                 streamed.append((first_piece, text, total - first))
-        service_rss = _peak_rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        service_rss = _peak_rss_mb(pid)
 
     # Raw llama-cpp-python, same model, same prompts, same options.
     llm = Llama(

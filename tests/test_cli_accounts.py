@@ -22,46 +22,36 @@ from tutor.llm.scripted import ScriptedChatModel
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(built_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(built_settings.data_dir))
-    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(built_settings.corpus_dir))
-    monkeypatch.setenv("TUTOR_PROMPTS_DIR", str(built_settings.prompts_dir))
-    monkeypatch.setenv("TUTOR_EMBEDDER", "hash")
-    monkeypatch.setenv("TUTOR_LLM", "extractive")
-    return built_settings
-
-
 def _store(settings: Settings) -> LearnerStore:
     return LearnerStore(settings.learner_url)
 
 
-def test_learner_create_refuses_without_consent_and_writes_nothing(env: Settings) -> None:
+def test_learner_create_refuses_without_consent_and_writes_nothing(built_env: Settings) -> None:
     r = runner.invoke(app, ["learner", "create", "--group", "nguoi-dan"])
     assert r.exit_code == 2 and "đồng ý" in r.output and "Traceback" not in r.output
-    store = _store(env)
+    store = _store(built_env)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM learners")).scalar() == 0
     store.close()
 
 
-def test_learner_create_with_a_token_prints_a_working_secret_once(env: Settings) -> None:
+def test_learner_create_with_a_token_prints_a_working_secret_once(built_env: Settings) -> None:
     r = runner.invoke(app, ["learner", "create", "--group", "hoc-sinh", "--consent", "--age-band", "15-24", "--token"])
     assert r.exit_code == 0, r.output
     fields = dict(line.split(": ", 1) for line in r.stdout.splitlines() if ": " in line)
     secret = fields["mã học viên (chỉ hiện một lần)"]
-    store = _store(env)
+    store = _store(built_env)
     principal = TokenStore(store.engine).authenticate(secret)
     assert principal.role is Role.LEARNER and principal.learner_id == fields["id"]
     store.close()
 
 
-def test_token_create_prints_only_the_secret_and_stores_its_hash(env: Settings) -> None:
+def test_token_create_prints_only_the_secret_and_stores_its_hash(built_env: Settings) -> None:
     r = runner.invoke(app, ["token", "create", "--role", "trainer"])
     assert r.exit_code == 0, r.output
     secret = r.stdout.strip()
     assert secret.startswith("tutor_") and "\n" not in secret
-    store = _store(env)
+    store = _store(built_env)
     with store.engine.connect() as conn:
         rows = conn.execute(text("SELECT token_hash, role FROM api_tokens")).all()
     assert rows == [(hashlib.sha256(secret.encode()).hexdigest(), "trainer")]
@@ -83,14 +73,14 @@ def test_token_create_prints_only_the_secret_and_stores_its_hash(env: Settings) 
         (["--role", "learner", "--learner", "khong-co"], "khong-co"),
     ],
 )
-def test_token_create_refuses_nonsense_with_a_message(env: Settings, args: list[str], needle: str) -> None:
+def test_token_create_refuses_nonsense_with_a_message(built_env: Settings, args: list[str], needle: str) -> None:
     r = runner.invoke(app, ["token", "create", *args])
     assert r.exit_code == 2 and needle in r.output and "Traceback" not in r.output
 
 
-def test_learner_show_and_delete(env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_learner_show_and_delete(built_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUTOR_CORPUS_DIR", str(ROOT / "corpus"))  # the real quiz bank
-    store = _store(env)
+    store = _store(built_env)
     learner = store.create_learner("nguoi-dan", consent=True)
     TokenStore(store.engine).create("learner", learner.id)
     store.close()
@@ -114,8 +104,10 @@ def _scripted(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> ScriptedCh
     return model
 
 
-def test_chat_keeps_history_for_follow_ups_and_exits_on_eof(env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = _scripted(monkeypatch, env)
+def test_chat_keeps_history_for_follow_ups_and_exits_on_eof(
+    built_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _scripted(monkeypatch, built_env)
     r = runner.invoke(app, ["chat"], input="công an gọi đòi mã OTP\nthế lỡ đọc rồi thì sao?\n/moi\nbật wifi\n")
     assert r.exit_code == 0, r.output
     assert "Tạm biệt" in r.output and "Nguồn:" in r.output and "Traceback" not in r.output
@@ -126,9 +118,9 @@ def test_chat_keeps_history_for_follow_ups_and_exits_on_eof(env: Settings, monke
     assert "công an gọi đòi mã OTP" not in third  # /moi started over
 
 
-def test_chat_for_a_learner_saves_the_conversation(env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    _scripted(monkeypatch, env)
-    store = _store(env)
+def test_chat_for_a_learner_saves_the_conversation(built_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    _scripted(monkeypatch, built_env)
+    store = _store(built_env)
     learner = store.create_learner("nguoi-dan", consent=True)
     r = runner.invoke(app, ["chat", "--learner", learner.id], input="mã OTP là gì\n/thoat\n")
     assert r.exit_code == 0, r.output

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from tutor.config import Settings
@@ -11,6 +9,7 @@ from tutor.embed.hashing import HashingEmbedder
 from tutor.errors import LLMUnavailableError
 from tutor.llm.ollama import OllamaChatModel
 from tutor.testing.ollama_wire import OllamaWireServer, WireState
+from tutor.testing.service import free_port
 from tutor.types import Message
 from tutor.wiring import build_tutor
 
@@ -22,12 +21,6 @@ ASK = [Message("system", "Bạn là trợ giảng."), Message("user", "Xin chào
 def wire():
     with OllamaWireServer(WireState(models=[MODEL], reply="Chào bạn, mình là trợ giảng kỹ năng số.")) as srv:
         yield srv
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_streams_ndjson_pieces_in_order(wire: OllamaWireServer):
@@ -78,7 +71,7 @@ def test_truncated_json_line_is_unavailable(wire: OllamaWireServer):
 
 
 def test_nothing_listening_is_unavailable_with_the_host_in_the_message():
-    host = f"http://127.0.0.1:{_free_port()}"
+    host = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(LLMUnavailableError, match="127.0.0.1"):
         list(OllamaChatModel(host, MODEL, timeout=2).stream(ASK, max_tokens=8, temperature=0))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from tutor.config import Settings
@@ -12,6 +10,7 @@ from tutor.errors import ConfigError, LLMUnavailableError
 from tutor.llm.openai_compat import OpenAICompatChatModel
 from tutor.llm.resilience import ResilientChatModel
 from tutor.testing.openai_wire import OpenAIWireServer, WireState
+from tutor.testing.service import free_port
 from tutor.types import Message
 from tutor.wiring import build_chat_model, build_tutor
 
@@ -26,14 +25,8 @@ def wire():
         yield srv
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _dead_url() -> str:
-    return f"http://127.0.0.1:{_free_port()}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 def test_streams_sse_deltas_in_order_with_the_openai_request_shape(wire: OpenAIWireServer):

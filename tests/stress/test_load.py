@@ -16,13 +16,10 @@ import concurrent.futures
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +28,9 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.api.live import free_port
 from tests.conftest import ROOT
 from tutor.config import Settings
+from tutor.testing.service import free_port, running
 
 # Read at import: the autouse fixture in tests/conftest.py removes every TUTOR_* variable before each test runs.
 STRESS_SECONDS = float(os.environ.get("TUTOR_STRESS_SECONDS", "30"))
@@ -81,34 +78,6 @@ def _generous_limits() -> dict[str, str]:
     """
     names = [name for name in Settings.model_fields if name.startswith("rate_limit")]
     return {f"TUTOR_{name.upper()}": "1000000/minute" for name in names}
-
-
-@contextmanager
-def _process(args: list[str], env: dict[str, str], log: Path, ready_url: str, timeout: float = 120) -> Iterator[int]:
-    """Start a child process, wait until `ready_url` answers 200, yield its pid; SIGTERM (then SIGKILL) at the end."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{args} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(ready_url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{ready_url} not ready after {timeout:.0f}s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield proc.pid
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -469,8 +438,8 @@ def test_fifty_learners_get_no_5xx_fast_non_llm_pages_and_steady_memory(tmp_path
     # The load runs in a thread of its own: an earlier test in the same session (Playwright's sync API) may leave an
     # event loop running in this one, and asyncio.run refuses to nest.
     with (
-        _process(wire, env, tmp_path / "ollama.log", f"{env['TUTOR_OLLAMA_HOST']}/api/tags"),
-        _process([*tutor, "serve"], env, tmp_path / "service.log", f"{base}/readyz") as pid,
+        running(wire, f"{env['TUTOR_OLLAMA_HOST']}/api/tags", env=env, cwd=ROOT, log=tmp_path / "ollama.log"),
+        running([*tutor, "serve"], f"{base}/readyz", env=env, cwd=ROOT, log=tmp_path / "service.log") as pid,
         concurrent.futures.ThreadPoolExecutor(1) as pool,
     ):
         rec, probe = pool.submit(asyncio.run, _load(base, trainer, pid, STRESS_SECONDS)).result()
