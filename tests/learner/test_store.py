@@ -134,6 +134,28 @@ def test_answers_move_the_competence_rating_by_the_elo_rule(store: LearnerStore,
     assert store.latest_answers(learner.id) == {item.id: False}
 
 
+def test_snapshot_reads_what_the_single_reads_return_and_the_latest_answer_to_each_item_wins(
+    store: LearnerStore, real_bank: list[QuizItem]
+) -> None:
+    learner = store.create_learner(Group.HOC_SINH, consent=True)
+    a, b, c = real_bank[0], real_bank[1], real_bank[2]
+    for item, correct in [(a, True), (b, False), (a, False), (c, True), (b, True), (a, True)]:
+        store.record_answer(learner.id, item, correct=correct)
+    store.set_domain_level(learner.id, 2, Level.TRUNG_CAP, theta=0.3, se=0.4)
+    snap = store.snapshot(learner.id)
+    assert snap.latest_answers == {a.id: True, b.id: True, c.id: True}
+    store.record_answer(learner.id, b, correct=False)
+    snap = store.snapshot(learner.id)
+    assert snap.latest_answers == store.latest_answers(learner.id) == {a.id: True, b.id: False, c.id: True}
+    assert snap.learner == store.get_learner(learner.id)
+    assert snap.levels == store.domain_levels(learner.id) and 2 in snap.levels
+    assert snap.skills == store.skills(learner.id)
+    assert snap.certificates == store.certificates(learner.id)
+    assert snap.active_placement == store.active_placement(learner.id)
+    with pytest.raises(NotFoundError):
+        store.snapshot("khong-co")
+
+
 def test_first_rating_starts_from_the_placed_domain_level(store: LearnerStore, real_bank: list[QuizItem]) -> None:
     learner = store.create_learner(Group.CONG_CHUC, consent=True)
     store.set_domain_level(learner.id, 4, Level.NANG_CAO, theta=1.5, se=0.5)

@@ -176,10 +176,9 @@ class LearnerService:
         return overall_level(self.store.domain_levels(learner_id))
 
     def profile(self, learner_id: str, *, limit: int = 5) -> Profile:
-        learner = self.store.get_learner(learner_id)
-        levels = self.store.domain_levels(learner_id)
-        skills = self.store.skills(learner_id)
-        progress = lesson_progress(self.bank, self.store.latest_answers(learner_id))
+        snap = self.store.snapshot(learner_id)
+        learner, levels, skills = snap.learner, snap.levels, snap.skills
+        progress = lesson_progress(self.bank, snap.latest_answers)
         mine = {
             lid: lesson for lid, lesson in self.lessons.items() if not lesson.groups or learner.group in lesson.groups
         }
@@ -195,17 +194,8 @@ class LearnerService:
             lesson_levels={lid: list(lesson.levels) for lid, lesson in mine.items()},
             level=level,
         )
-        active = self.store.active_placement(learner_id)
-        return Profile(
-            learner,
-            levels,
-            level,
-            skills,
-            progress,
-            recs,
-            self.store.certificates(learner_id),
-            active.id if active else None,
-        )
+        active = snap.active_placement
+        return Profile(learner, levels, level, skills, progress, recs, snap.certificates, active.id if active else None)
 
     # -- placement -------------------------------------------------------------------------------------------
 
