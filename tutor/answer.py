@@ -12,7 +12,7 @@ from tutor.guard import StreamGuard, Verdict, check_answer, sanitize
 from tutor.injection import screen_hits
 from tutor.privacy import redact
 from tutor.prompts import Prompts
-from tutor.protocols import ChatModel, Retriever
+from tutor.protocols import ChatModel, Retriever, ScopeCheck
 from tutor.text import normalize
 from tutor.types import Answer, Group, Hit, Level, Message, StreamEvent, Token
 
@@ -57,8 +57,11 @@ class Tutor:
         max_question_chars: int = 2000,
         llm_passages: int = 2,
         llm_context_chars: int = 600,
+        scope: ScopeCheck | None = None,
     ) -> None:
         self.retriever = retriever
+        #: Out-of-scope questions (cooking, illness, lottery…) get the refusal instead of a random lesson.
+        self.scope = scope
         self.chat_model = chat_model
         self.prompts = prompts
         self.k = k
@@ -101,10 +104,17 @@ class Tutor:
         """
         t0 = time.perf_counter()
         q = self.validate(question)
-        hits = self.retriever.retrieve(retrieval_query(q, history), self.k, level=level.value, group=group.value)
-        # Instructions planted in a passage never reach the prompt, the quoted answer or the passages shown.
-        hits = screen_hits(hits)
-        timings = {"retrieve_s": time.perf_counter() - t0}
+        query = retrieval_query(q, history)
+        timings: dict[str, float] = {}
+        scope = self.scope.check(query) if self.scope is not None else None
+        if scope is not None:
+            timings["scope_lean_outside"] = scope.lean_outside
+        if scope is not None and not scope.in_scope:
+            hits: list[Hit] = []  # nothing is retrieved, quoted or cited: the refusal below answers
+        else:
+            # Instructions planted in a passage never reach the prompt, the quoted answer or the passages shown.
+            hits = screen_hits(self.retriever.retrieve(query, self.k, level=level.value, group=group.value))
+        timings["retrieve_s"] = time.perf_counter() - t0
 
         def final(
             text: str,

@@ -84,6 +84,18 @@ class Settings(BaseSettings):
         "the question. Each 100 characters delay the first word by about 0.3 s on two CPU cores.",
     )
     max_question_chars: int = Field(default=2000, ge=1, description="Longest question accepted.")
+    scope_gate: bool = Field(
+        default=True,
+        description="Refuse politely questions outside digital skills (cooking, illness, lottery…), judged against "
+        "corpus/scope/out_of_scope.txt and the lessons' quiz questions. Only with the e5 embedder (calibrated on it).",
+    )
+    scope_margin: float = Field(
+        default=0.01,
+        ge=-1,
+        le=1,
+        description="How much closer to the out-of-scope examples than to the lessons a question must be to be "
+        "refused. Higher refuses less (eval/results/scope.md).",
+    )
     max_body_bytes: int = Field(
         default=65536,
         ge=1024,

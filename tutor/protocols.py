@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from tutor.types import Chunk, Hit, Message
+
+if TYPE_CHECKING:
+    from tutor.scope import ScopeVerdict
 
 
 @runtime_checkable
@@ -52,3 +55,9 @@ class ChatModel(Protocol):
     def id(self) -> str: ...
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]: ...
+
+
+class ScopeCheck(Protocol):
+    """Says whether a question is about what the lessons teach (tutor.scope.ScopeGate)."""
+
+    def check(self, question: str) -> ScopeVerdict: ...

@@ -9,13 +9,16 @@ from tutor.answer import Tutor
 from tutor.config import Settings
 from tutor.errors import ConfigError
 from tutor.index.bm25 import BM25Index
+from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import load_index
 from tutor.index.hybrid import HybridRetriever
+from tutor.learner.quizbank import load_quiz_bank
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
 from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
 from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Embedder
+from tutor.scope import CALIBRATED_EMBEDDER, ScopeGate, inside_examples, read_outside_examples
 
 if TYPE_CHECKING:
     from tutor.learner.store import LearnerStore
@@ -93,6 +96,39 @@ def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     return HybridRetriever(embedder, store, BM25Index(store.chunks))
 
 
+def scope_gate_applies(settings: Settings, embedder: Embedder) -> bool:
+    """Switched on, calibrated for this embedder, and the corpus has out-of-scope examples."""
+    return (
+        settings.scope_gate
+        and embedder.id.startswith(CALIBRATED_EMBEDDER)
+        and bool(read_outside_examples(settings.corpus_dir))
+    )
+
+
+def build_scope_gate(
+    settings: Settings, embedder: Embedder, retriever: HybridRetriever, progress: Progress | None = None
+) -> ScopeGate | None:
+    """The out-of-scope gate, or None when it is switched off, uncalibrated for this embedder, or has no examples.
+
+    The example questions are embedded once and kept in the embedding cache (`tutor index build` fills it).
+    """
+    if not scope_gate_applies(settings, embedder):
+        return None
+    outside = read_outside_examples(settings.corpus_dir)
+    titles = list(dict.fromkeys(c.lesson_title for c in retriever.store.chunks))
+    stems = [item.stem for item in load_quiz_bank(settings.quiz_dir)] if settings.quiz_dir.is_dir() else []
+    inside = inside_examples(titles, stems)
+    cache = EmbeddingCache(settings.embed_cache_dir)
+    try:
+        texts = [retriever.dense_text(t) for t in (*inside, *outside)]
+        vectors, _ = embed_with_cache(embedder, texts, cache, progress, as_queries=True)
+    finally:
+        cache.close()
+    return ScopeGate(
+        retriever.query_vector, vectors[: len(inside)], vectors[len(inside) :], margin=settings.scope_margin
+    )
+
+
 def build_learner_store(settings: Settings) -> LearnerStore:
     """The learner store at the configured URL; the data directory is created for the SQLite default."""
     from tutor.learner.store import LearnerStore
@@ -113,6 +149,7 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
         retriever,
         model,
         prompts,
+        scope=build_scope_gate(settings, embedder, retriever),
         k=settings.k,
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,

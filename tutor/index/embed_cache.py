@@ -42,10 +42,15 @@ def embed_with_cache(
     texts: Sequence[str],
     cache: EmbeddingCache | None,
     progress: Progress | None = None,
+    *,
+    as_queries: bool = False,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `texts` in order, and how many had to be embedded (cache misses)."""
+    """Vectors for `texts` in order, and how many had to be embedded (cache misses).
+
+    `as_queries`: embed them as questions (e5's "query: " side), cached apart from the same text as a passage.
+    """
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    keys = [cache_key(embedder.id, t) for t in texts]
+    keys = [cache_key(f"{embedder.id}:query" if as_queries else embedder.id, t) for t in texts]
     missing: list[int] = []
     for i, key in enumerate(keys):
         hit = cache.get(key) if cache else None
@@ -58,7 +63,11 @@ def embed_with_cache(
         progress(done, len(texts))
     for start in range(0, len(missing), BATCH):
         idx = missing[start : start + BATCH]
-        batch = embedder.embed_passages([texts[i] for i in idx])
+        batch = (
+            np.stack([embedder.embed_query(texts[i]) for i in idx])
+            if as_queries
+            else embedder.embed_passages([texts[i] for i in idx])
+        )
         for i, vec in zip(idx, batch, strict=True):
             vectors[i] = vec
             if cache:

@@ -61,6 +61,19 @@ class HybridRetriever:
     def store(self) -> FaissStore:
         return self._store
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The question's embedding, as retrieval computes it (and caches it, so a second caller pays nothing).
+
+        The embedder sees the question with its marks stripped and restored from the corpus, so a question
+        typed without diacritics is embedded exactly like the same question typed with them: both retrieve
+        the same lessons (eval/results/retrieval_tuning.md).
+        """
+        return self._embed_query(self.dense_text(query))
+
+    def dense_text(self, query: str) -> str:
+        """The text the embedder sees for a question: normalised, marks stripped and restored from the corpus."""
+        return for_matching(self._restorer.restore(strip_marks(for_matching(query))))
+
     def retrieve(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
         query = for_matching(query)
         if not query or not self._store.chunks:
@@ -68,13 +81,8 @@ class HybridRetriever:
         w = self._w
         n = len(self._store.chunks)
         alpha = w.dense
-        # The embedder sees the question with its marks stripped and restored from the corpus, so a
-        # question typed without diacritics is embedded exactly like the same question typed with them:
-        # both retrieve the same lessons (eval/results/retrieval_tuning.md).
-        dense_query = for_matching(self._restorer.restore(strip_marks(query)))
-
         depth = n if n <= w.exhaustive_up_to else min(w.depth, n)
-        dense_hits = self._store.search(self._embed_query(dense_query), depth)
+        dense_hits = self._store.search(self.query_vector(query), depth)
         dense = np.zeros(n, dtype=np.float32)
         dense_rank: dict[int, int] = {}
         if dense_hits:

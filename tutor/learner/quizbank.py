@@ -22,6 +22,9 @@ MIN_ITEMS_PER_LESSON = 5
 DIFFICULTY_RANGE = (-4.0, 4.0)
 _LEVELS = ", ".join(level.value for level in Level)
 
+# libyaml when available: the service and the scope gate load all 474 items at start-up (1.5 s in pure Python).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class QuizItem:
@@ -155,8 +158,8 @@ def _read_file(path: Path) -> _FileResult:
         problems.append(f"{path}:1: không đọc được tệp ({exc}); lưu lại bằng UTF-8")
         return out
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader, the C one when libyaml is there
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
