@@ -151,3 +151,15 @@ def test_hint_mode_gives_a_hint_and_a_question_not_the_whole_answer(built_settin
     extractive = _tutor(built_settings, None).answer("làm sao kích hoạt định danh mức 2", hint=True)
     assert extractive.text.startswith("Gợi ý:") and "?" in extractive.text
     assert len(extractive.text) < len(_tutor(built_settings, None).answer("làm sao kích hoạt định danh mức 2").text)
+
+
+def test_a_copied_passage_header_is_shown_as_a_citation_header_and_the_copied_question_not_at_all(
+    built_settings: Settings,
+):
+    echoed = f"Đoạn [1] (Mã OTP – Cơ bản):\n{GOOD}\n\nCâu hỏi: có người xưng công an đòi mã OTP\n"
+    events = list(_tutor(built_settings, ScriptedChatModel(echoed)).stream("có người xưng công an đòi mã OTP"))
+    shown = "".join(e.text for e in events if isinstance(e, Token))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.model == "scripted" and answer.notice is None
+    assert shown.startswith('Theo bài "Mã OTP" (mục Cơ bản) [1]:\n') and "Đoạn [1]" not in shown
+    assert "Câu hỏi:" not in shown and answer.text == shown.strip()

@@ -100,35 +100,37 @@ class SectionOut(BaseModel):
     text: str
 
 
-class LessonSummaryOut(BaseModel):
+class _LessonFields(BaseModel):
+    """What a lesson's listing and its full page both say about it."""
+
     id: str
     title: str
     domain: int
     competences: list[str]
     groups: list[str]
     levels: list[str]
+
+    @staticmethod
+    def fields_of(lesson: Lesson) -> dict[str, Any]:
+        return {
+            "id": lesson.id,
+            "title": lesson.title,
+            "domain": lesson.domain,
+            "competences": list(lesson.competences),
+            "groups": [str(g) for g in lesson.groups],
+            "levels": [str(lv) for lv in lesson.levels],
+        }
+
+
+class LessonSummaryOut(_LessonFields):
     url: str
 
     @classmethod
     def from_lesson(cls, lesson: Lesson) -> LessonSummaryOut:
-        return cls(
-            id=lesson.id,
-            title=lesson.title,
-            domain=lesson.domain,
-            competences=list(lesson.competences),
-            groups=[str(g) for g in lesson.groups],
-            levels=[str(lv) for lv in lesson.levels],
-            url=f"/lessons/{lesson.id}",
-        )
+        return cls(**cls.fields_of(lesson), url=f"/lessons/{lesson.id}")
 
 
-class LessonOut(BaseModel):
-    id: str
-    title: str
-    domain: int
-    competences: list[str]
-    groups: list[str]
-    levels: list[str]
+class LessonOut(_LessonFields):
     sources: list[str]
     valid_as_of: str
     sections: list[SectionOut]
@@ -136,12 +138,7 @@ class LessonOut(BaseModel):
     @classmethod
     def from_lesson(cls, lesson: Lesson) -> LessonOut:
         return cls(
-            id=lesson.id,
-            title=lesson.title,
-            domain=lesson.domain,
-            competences=list(lesson.competences),
-            groups=[str(g) for g in lesson.groups],
-            levels=[str(lv) for lv in lesson.levels],
+            **cls.fields_of(lesson),
             sources=list(lesson.sources),
             valid_as_of=lesson.valid_as_of,
             sections=[SectionOut(id=s.id, title=s.title, text=s.text) for s in lesson.sections],

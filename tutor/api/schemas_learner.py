@@ -63,6 +63,18 @@ class DomainLevelOut(BaseModel):
     theta: float
     se: float
 
+    @classmethod
+    def of(cls, domain: int, level: Level, theta: float, se: float) -> DomainLevelOut:
+        """A domain's level as shown: its framework name, the level's label, the estimate to 3 decimals."""
+        return cls(
+            domain=domain,
+            name=DOMAIN_NAMES.get(domain, str(domain)),
+            level=level,
+            level_label=level.label,
+            theta=round(theta, 3),
+            se=round(se, 3),
+        )
+
 
 class SkillOut(BaseModel):
     competence: str
@@ -97,14 +109,7 @@ class ProfileOut(BaseModel):
             level=p.level,
             level_label=p.level.label,
             levels=[
-                DomainLevelOut(
-                    domain=d.domain,
-                    name=DOMAIN_NAMES.get(d.domain, str(d.domain)),
-                    level=d.level,
-                    level_label=d.level.label,
-                    theta=round(d.theta, 3),
-                    se=round(d.se, 3),
-                )
+                DomainLevelOut.of(d.domain, d.level, d.theta, d.se)
                 for d in sorted(p.levels.values(), key=lambda d: d.domain)
             ],
             skills=[SkillOut(competence=s.competence, rating=round(s.rating, 3), n=s.n) for s in p.skills.values()],
@@ -193,14 +198,7 @@ class PlacementResultOut(BaseModel):
             se=round(r.se, 3),
             n_items=r.n_items,
             domains=[
-                DomainLevelOut(
-                    domain=e.domain,
-                    name=DOMAIN_NAMES.get(e.domain, str(e.domain)),
-                    level=e.level,
-                    level_label=e.level.label,
-                    theta=round(e.theta, 3),
-                    se=round(e.se, 3),
-                )
+                DomainLevelOut.of(e.domain, e.level, e.theta, e.se)
                 for e in sorted(r.domains.values(), key=lambda e: e.domain)
             ],
         )

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
 from tutor.auth.policy import AuthenticationError, InvalidTokenRequestError, Principal, Role
 from tutor.errors import NotFoundError
+from tutor.learner.db import Transactional
 from tutor.learner.models import ApiTokenRow, LearnerRow, as_utc, utcnow
 
 #: Every secret starts with this, so a leaked one is easy to recognise in logs and secret scanners.
@@ -54,16 +52,8 @@ def parse_role(role: Role | str) -> Role:
         raise InvalidTokenRequestError(f"Vai trò '{role}' không có. Chọn một trong: {names}.") from None
 
 
-class TokenStore:
+class TokenStore(Transactional):
     """Tokens in the learner database (table api_tokens). Each public method is one transaction."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
 
     @staticmethod
     def _info(row: ApiTokenRow) -> TokenInfo:

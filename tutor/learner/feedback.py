@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
 
+from tutor.learner.db import Transactional
 from tutor.learner.errors import LearnerInputError
 from tutor.learner.models import ChatMessageRow, ChatSessionRow, FeedbackRow, LearnerRow, as_utc, utcnow
 from tutor.learner.sessions import session_not_found
@@ -92,15 +90,7 @@ def _record(row: FeedbackRow) -> FeedbackRecord:
     )
 
 
-class FeedbackStore:
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
-
+class FeedbackStore(Transactional):
     def rate(
         self, learner_id: str, session_id: str, message_id: int, rating: int, comment: str | None = None
     ) -> FeedbackRecord:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tutor.errors import NotFoundError
+from tutor.learner.db import Transactional
 from tutor.learner.models import ChatMessageRow, ChatSessionRow, LearnerRow, as_utc, utcnow
 from tutor.types import Answer, Message
 
@@ -83,16 +83,8 @@ def _turn(row: ChatMessageRow) -> ChatTurn:
     )
 
 
-class ChatSessions:
+class ChatSessions(Transactional):
     """Sessions and messages in the learner database. Every method checks the session's owner."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
 
     @staticmethod
     def _owned(s: Session, learner_id: str, session_id: str) -> ChatSessionRow:

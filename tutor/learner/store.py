@@ -7,13 +7,12 @@ import math
 import re
 import secrets
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from tutor.errors import NotFoundError
 from tutor.learner import db
@@ -124,22 +123,17 @@ def check_pseudonym(value: str) -> str:
     return value
 
 
-class LearnerStore:
+class LearnerStore(db.Transactional):
     """All learner data behind one SQLAlchemy engine. Each public method is one transaction."""
 
     def __init__(self, url: str, *, migrate: bool = True, echo: bool = False) -> None:
         self.engine: Engine = db.make_engine(url, echo=echo)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        super().__init__(self.engine)
         if migrate:
             db.upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
-
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
 
     @property
     def is_sqlite(self) -> bool:
