@@ -16,7 +16,7 @@ SYS_STAMP := $(VENV)/.installed-sys
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help install install-dev run test test-fast lint bench stress adaptation clean
+.PHONY: help install install-dev run test test-fast lint bench stress adaptation scope clean
 
 help:
 	@echo "make run        install (first time ~10 min: llama.cpp compiles), build the index, serve on :8000"
@@ -25,6 +25,7 @@ help:
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
 	@echo "make adaptation the embedded model at Cơ bản vs Nâng cao on 20 gold questions (~6 min)"
+	@echo "make scope      the out-of-scope gate on the gold and held-out questions (eval/results/scope.md, ~1 min)"
 	@echo "make stress     50 learners for 5 min against the real service, plus the reliability suites (~9 min)"
 
 $(BIN)/python:
@@ -91,6 +92,10 @@ adaptation: $(DEV_STAMP)
 	$(BIN)/tutor model prepare
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python -m pytest -s -p no:cacheprovider --rootdir . -c pyproject.toml eval/adaptation_check.py
+
+scope: $(DEV_STAMP)
+	$(BIN)/tutor index build --if-stale
+	$(BIN)/python eval/scope_check.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -63,3 +63,10 @@ def test_lines_that_only_mention_the_words_are_kept():
     assert rewrite_line("Câu hỏi: mã OTP là gì") is None
     assert rewrite_line("Đoạn [3] (Mã OTP):") == 'Theo bài "Mã OTP" [3]:'
     assert rewrite_line("**Đoạn [2] (Ví điện tử – Trung cấp):**") == 'Theo bài "Ví điện tử" (mục Trung cấp) [2]:'
+    assert rewrite_line("[1] (Mã OTP – Nâng cao):") == 'Theo bài "Mã OTP" (mục Nâng cao) [1]:'  # "Đoạn" left out
+
+
+def test_a_line_that_starts_with_a_marker_but_is_prose_is_shown_without_waiting():
+    f = EchoFilter()
+    assert f.feed("[1") == ""  # could still be a copied header
+    assert f.feed("] Vào Cài đặt") == "[1] Vào Cài đặt"

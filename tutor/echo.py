@@ -1,42 +1,40 @@
 """Tidies what a small model copies from the prompt's layout, as the answer streams.
 
 The embedded 0.5B model starts 42 of 60 answers by copying the prompt: "Đoạn [1] (Bật và kết nối Wi-Fi trên điện
-thoại – Cơ bản):", then the passage, sometimes "Câu hỏi: …" and the instruction line. A learner should not see the
-prompt's scaffolding. Passage headers become the citation header the quoted (extractive) answer uses, "Theo bài
-"…" (mục …) [1]:", and copied question, "Tài liệu:" and instruction lines are dropped. Only whole lines that match
-are touched; a line is held back only while it could still turn into one of them.
+thoại – Cơ bản):" (sometimes without "Đoạn"), then the passage, sometimes "Câu hỏi: …" and the instruction line.
+A learner should not see the prompt's scaffolding. Passage headers become the citation header the quoted
+(extractive) answer uses, "Theo bài "…" (mục …) [1]:", and copied question, "Tài liệu:" and instruction lines are
+dropped. Only whole lines that match are touched; a line is held back only while it could still turn into one.
 """
 
 from __future__ import annotations
 
-import re
+import regex
 
 from tutor.text import normalize
 
-_HEADER = re.compile(r"^\s*\**\s*Đoạn\s*\[(\d+)\]\s*\**\s*\((.*)\)\s*\**\s*:?\s*\**\s*$")
-# Lines copied from prompts/answer.j2 that are scaffolding, not answer.
-_DROP = re.compile(r"^\s*(?:Câu hỏi\s*:|Tài liệu\s*:\s*$|Trả lời theo cách đã dặn)")
-# The beginnings a held-back line may still grow into.
-_STARTS = ("Đoạn [", "Câu hỏi:", "Tài liệu:", "Trả lời theo cách đã dặn", "**Đoạn [")
-_TITLE_SEP = re.compile(r"\s+[–-]\s+")
+# Whole lines, as the model copies them from prompts/answer.j2. `regex` (not `re`) for partial matching: a line is
+# held back only while what has arrived could still grow into one of these.
+_HEADER = regex.compile(r"\s*\**\s*(?:Đoạn\s*)?\[(\d+)\]\s*\**\s*\((.*)\)\s*\**\s*:?\s*\**\s*")
+_DROP = regex.compile(r"\s*(?:Câu hỏi\s*:.*|Tài liệu\s*:\s*|Trả lời theo cách đã dặn.*)")
+_TITLE_SEP = regex.compile(r"\s+[–-]\s+")
 
 
 def _could_become_echo(partial: str) -> bool:
-    text = partial.lstrip()
-    return any(start.startswith(text) or text.startswith(start) for start in _STARTS)
+    return any(p.fullmatch(partial, partial=True) for p in (_HEADER, _DROP))
 
 
 def rewrite_line(line: str) -> str | None:
     """The line to show instead of `line` (without its newline); None to drop it."""
     text = normalize(line)
-    header = _HEADER.match(text)
+    header = _HEADER.fullmatch(text)
     if header:
         n, inside = header.group(1), header.group(2).strip()
         parts = _TITLE_SEP.split(inside)
         if len(parts) >= 2:
             return f'Theo bài "{" – ".join(parts[:-1])}" (mục {parts[-1]}) [{n}]:'
         return f'Theo bài "{inside}" [{n}]:'
-    if _DROP.match(text):
+    if _DROP.fullmatch(text):
         return None
     return line
 
