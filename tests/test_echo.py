@@ -70,3 +70,18 @@ def test_a_line_that_starts_with_a_marker_but_is_prose_is_shown_without_waiting(
     f = EchoFilter()
     assert f.feed("[1") == ""  # could still be a copied header
     assert f.feed("] Vào Cài đặt") == "[1] Vào Cài đặt"
+
+
+def test_a_copied_header_is_shown_as_it_streams_not_after_its_whole_line():
+    f = EchoFilter()
+    assert f.feed("Đoạn [1] (Bật và kết nối") == 'Theo bài "Bật và kết nối'
+    assert f.feed(" –") == ""  # may be the separator: held
+    assert f.feed(" Cơ") == '" (mục Cơ'
+    assert f.feed(" bản)") == " bản"  # the parenthesis may close the header or belong to the title
+    assert f.feed(":\nBật Wi-Fi") == ") [1]:\nBật Wi-Fi"
+
+
+def test_a_title_with_its_own_parentheses_is_kept_whole():
+    line = "Đoạn [3] (Ứng dụng đô thị thông minh (ví dụ Hue-S ở Huế): phản ánh hiện trường – Cơ bản):\n"
+    expected = 'Theo bài "Ứng dụng đô thị thông minh (ví dụ Hue-S ở Huế): phản ánh hiện trường" (mục Cơ bản) [3]:\n'
+    assert _run(list(line)) == _run([line]) == expected

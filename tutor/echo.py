@@ -15,36 +15,60 @@ from tutor.text import normalize
 
 # Whole lines, as the model copies them from prompts/answer.j2. `regex` (not `re`) for partial matching: a line is
 # held back only while what has arrived could still grow into one of these.
-_HEADER = regex.compile(r"\s*\**\s*(?:Đoạn\s*)?\[(\d+)\]\s*\**\s*\((.*)\)\s*\**\s*:?\s*\**\s*")
+_HEADER_OPEN = regex.compile(r"\s*\**\s*(?:Đoạn\s*)?\[(\d+)\]\s*\**\s*\(")
 _DROP = regex.compile(r"\s*(?:Câu hỏi\s*:.*|Tài liệu\s*:\s*|Trả lời theo cách đã dặn.*)")
-_TITLE_SEP = regex.compile(r"\s+[–-]\s+")
+# Between lesson title and section title. The first one splits: no lesson or section title contains one.
+_SEP = regex.compile(r"\s+[–-]\s+(?=\S)")
+# What ends a copied header, from its closing parenthesis.
+_CLOSE = regex.compile(r"\)\s*\**\s*:?\s*\**\s*")
+# The end of a header still streaming that may be the start of a separator.
+_GROWING_SEP = regex.compile(r"\s+[–-]?\s*$")
 
 
 def _could_become_echo(partial: str) -> bool:
-    return any(p.fullmatch(partial, partial=True) for p in (_HEADER, _DROP))
+    return any(p.fullmatch(partial, partial=True) for p in (_HEADER_OPEN, _DROP))
+
+
+def render_header(n: str, inner: str, *, final: bool) -> str:
+    """The citation header shown for a copied "Đoạn [n] (…):" whose text after "(" is `inner` so far.
+
+    While it streams (`final` False) only what cannot change is rendered, and each rendering extends the one
+    before, so the header is shown as it arrives instead of after the whole line.
+    """
+    if final:
+        close = next((i for i, ch in enumerate(inner) if ch == ")" and _CLOSE.fullmatch(inner[i:])), len(inner))
+        body = inner[:close]
+    else:
+        last = inner.rfind(")")  # it may be the closing one: hold it back until the line shows
+        body = _GROWING_SEP.sub("", inner[:last] if last >= 0 else inner)
+    sep = _SEP.search(body)
+    if sep:
+        section = body[sep.end() :]
+        head = f'Theo bài "{body[: sep.start()].strip()}" (mục {section.rstrip() if final else section}'
+        return head + f") [{n}]:" if final else head
+    head = f'Theo bài "{body.strip() if final else body.lstrip()}'
+    return head + f'" [{n}]:' if final else head
 
 
 def rewrite_line(line: str) -> str | None:
-    """The line to show instead of `line` (without its newline); None to drop it."""
+    """The line to show instead of the whole `line` (without its newline); None to drop it."""
     text = normalize(line)
-    header = _HEADER.fullmatch(text)
-    if header:
-        n, inside = header.group(1), header.group(2).strip()
-        parts = _TITLE_SEP.split(inside)
-        if len(parts) >= 2:
-            return f'Theo bài "{" – ".join(parts[:-1])}" (mục {parts[-1]}) [{n}]:'
-        return f'Theo bài "{inside}" [{n}]:'
+    header = _HEADER_OPEN.match(text)
+    if header and any(_CLOSE.fullmatch(text[i:]) for i, ch in enumerate(text) if ch == ")"):
+        return render_header(header.group(1), text[header.end() :], final=True)
     if _DROP.fullmatch(text):
         return None
     return line
 
 
 class EchoFilter:
-    """Feed the model's pieces; get back what to show. `flush()` at the end returns the held-back last line."""
+    """Feed the model's pieces; get back what to show. `flush()` at the end returns what was still held back."""
 
     def __init__(self) -> None:
         self._line = ""  # the current line, held back while it could still be an echo
         self._passing = False  # the current line was judged ordinary: its pieces go straight out
+        self._header: str | None = None  # the current line is a copied header with this passage number
+        self._shown = ""  # what of the current header was shown already
         self._dropped_last = False
 
     def feed(self, piece: str) -> str:
@@ -61,13 +85,33 @@ class EchoFilter:
             self._line += chunk
             if self._line.endswith("\n"):
                 out.append(self._finish(self._line[:-1], "\n"))
-                self._line = ""
+            elif self._header is None and (opened := _HEADER_OPEN.match(normalize(self._line))):
+                self._header = opened.group(1)
+                out.append(self._header_delta(final=False))
+            elif self._header is not None:
+                out.append(self._header_delta(final=False))
             elif not _could_become_echo(self._line):
                 out.append(self._line)
                 self._line, self._passing = "", True
         return "".join(out)
 
+    def _header_delta(self, *, final: bool) -> str:
+        text = normalize(self._line)
+        opened = _HEADER_OPEN.match(text)
+        inner = text[opened.end() :] if opened else text
+        rendered = render_header(self._header or "", inner, final=final)
+        delta = rendered[len(self._shown) :] if rendered.startswith(self._shown) else ""
+        self._shown += delta
+        return delta
+
     def _finish(self, line: str, end: str) -> str:
+        """The end of the current line (`end`: its newline, or "" at the end of the answer)."""
+        if self._header is not None:
+            self._line = line
+            shown = self._header_delta(final=True) + end
+            self._line, self._header, self._shown, self._dropped_last = "", None, "", False
+            return shown
+        self._line = ""
         if not line.strip() and self._dropped_last:
             return ""  # the blank line after a dropped one: no double gap where scaffolding was
         rewritten = rewrite_line(line)
@@ -75,5 +119,4 @@ class EchoFilter:
         return "" if rewritten is None else rewritten + end
 
     def flush(self) -> str:
-        line, self._line = self._line, ""
-        return self._finish(line, "") if line else ""
+        return self._finish(self._line, "") if self._line or self._header is not None else ""
