@@ -159,6 +159,15 @@ def test_every_llm_route_named_for_the_chat_budget_exists(make_api: MakeApi) -> 
     assert LLM_ROUTES.issubset({(method.upper(), path) for path, ops in paths.items() for method in ops})
 
 
+def test_the_openapi_document_lists_429_on_api_routes_and_413_where_a_body_is_taken(make_api: MakeApi) -> None:
+    paths = make_api().app.openapi()["paths"]
+    api_ops = [(m, p, op) for p, ops in paths.items() if p.startswith("/api/") for m, op in ops.items()]
+    assert api_ops and all("429" in op["responses"] for _, _, op in api_ops)
+    assert all("413" in op["responses"] for m, _, op in api_ops if m in ("post", "put", "patch"))
+    assert "413" not in paths["/api/lessons"]["get"]["responses"]
+    assert "429" not in paths["/healthz"]["get"]["responses"]  # health checks are never limited
+
+
 @pytest.mark.parametrize("off", ["", "0", " 0 "])
 def test_an_empty_or_zero_limit_switches_limiting_off(make_api: MakeApi, off: str) -> None:
     api = make_api(rate_limit_api=off)

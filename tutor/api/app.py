@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 
 from tutor.answer import Tutor
 from tutor.api.bodylimit import BodySizeLimit
@@ -203,6 +205,20 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
     for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages):
+        _document_limits(module.router.routes)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _document_limits(routes: Sequence[BaseRoute]) -> None:
+    """List in the OpenAPI document the statuses the middleware and the rate limiter answer on the routes they
+    cover: 429 on every /api/ route, 413 on every one that takes a body. The routes themselves never raise them."""
+    for route in routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/"):
+            continue
+        route.responses.setdefault(
+            429, {"model": ErrorOut, "description": "Quá nhiều yêu cầu: thử lại sau Retry-After giây."}
+        )
+        if (route.methods or set()) & {"POST", "PUT", "PATCH"}:
+            route.responses.setdefault(413, {"model": ErrorOut, "description": "Nội dung gửi lên quá lớn."})
