@@ -43,6 +43,7 @@ def main() -> None:
     sets = {
         "gold (eval/datasets/gold_vi.jsonl)": _load("gold_vi.jsonl", "answerable"),
         "held-out (eval/datasets/scope_heldout_vi.jsonl)": _load("scope_heldout_vi.jsonl", "in_scope"),
+        "second held-out (eval/datasets/scope_heldout2_vi.jsonl)": _load("scope_heldout2_vi.jsonl", "in_scope"),
     }
     results: dict[str, dict[str, object]] = {}
     lines = [

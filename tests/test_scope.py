@@ -143,5 +143,10 @@ def test_with_real_e5_off_topic_questions_get_the_refusal_and_scam_questions_an_
     for question in ("có người gọi xưng công an đòi mã OTP", "làm sao kích hoạt VNeID mức 2?", "bật wifi ở đâu"):
         answer = tutor.answer(question)
         assert answer.citations, question
+    # No digital word in these: kept in scope by the embedding alone.
+    for question in ("bị lừa mất tiền rồi giờ báo ai", "thẻ căn cước gắn chip dùng để làm gì"):
+        verdict = tutor.scope.check(question)
+        assert verdict.in_scope and not verdict.reason, (question, verdict)
+        assert tutor.answer(question).citations, question
     off = real_index.model_copy(update={"scope_gate": False})
     assert build_tutor(off).scope is None

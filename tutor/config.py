@@ -90,7 +90,7 @@ class Settings(BaseSettings):
         "corpus/scope/out_of_scope.txt and the lessons' quiz questions. Only with the e5 embedder (calibrated on it).",
     )
     scope_margin: float = Field(
-        default=0.01,
+        default=0.015,
         ge=-1,
         le=1,
         description="How much closer to the out-of-scope examples than to the lessons a question must be to be "

@@ -38,8 +38,8 @@ _DIGITAL = re.compile(
     r"tin nhan|sms|qr|vi dien tu|momo|zalopay|vnpay|dich vu cong|vssid|hue-s|dinh danh|chu ky so|ky so|"
     r"deepfake|hack|hacker|virus|ma doc|bao mat|2fa|xac thuc|dang nhap|cai dat|tai ve|sao luu|dam may|"
     r"zoom|meet|teams|ngan hang so|internet banking|mobile banking|the chip|can cuoc dien tu|"
-    r"lua dao qua mang|so suc khoe dien tu|5656|apk|ch play|app store|bluetooth|cc|bcc|cuoc goi|goi dien|so la|"
-    r"chan so|man hinh|shopee|lazada|tiki|san thuong mai dien tu|mua hang tren mang"
+    r"lua dao qua mang|so suc khoe dien tu|5656|apk|ch play|app store|bluetooth|cc|bcc|cuoc goi|goi dien|"
+    r"so la (?:goi|nhan|cu|hay)|chan so|man hinh|shopee|lazada|tiki|san thuong mai dien tu|mua hang tren mang"
     r")\b"
 )
 _AI = re.compile(r"\bAI\b")
