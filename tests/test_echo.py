@@ -85,3 +85,8 @@ def test_a_title_with_its_own_parentheses_is_kept_whole():
     line = "Đoạn [3] (Ứng dụng đô thị thông minh (ví dụ Hue-S ở Huế): phản ánh hiện trường – Cơ bản):\n"
     expected = 'Theo bài "Ứng dụng đô thị thông minh (ví dụ Hue-S ở Huế): phản ánh hiện trường" (mục Cơ bản) [3]:\n'
     assert _run(list(line)) == _run([line]) == expected
+
+
+def test_a_header_cut_off_before_its_parenthesis_closes_is_shown_alike_whether_streamed_or_whole():
+    line = "Đoạn [2] (Mã OTP – Nâng cao\nKhông đưa mã cho ai."
+    assert _run(list(line)) == _run([line]) == 'Theo bài "Mã OTP" (mục Nâng cao) [2]:\nKhông đưa mã cho ai.'

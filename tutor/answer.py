@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from tutor.citations import cite
 from tutor.context import fit_passages
-from tutor.echo import EchoFilter
+from tutor.echo import tidy_stream
 from tutor.errors import InvalidQuestionError, LLMUnavailableError
 from tutor.guard import StreamGuard, Verdict, check_answer, sanitize
 from tutor.injection import screen_hits
@@ -160,21 +160,14 @@ class Tutor:
         shown = fit_passages(q, extract_passages(hits, level, self.llm_passages), self.llm_context_chars)
         messages = self.prompts.answer_messages(q, level, group, shown, history, hint=hint)
         guard = StreamGuard(self.prompts.canary)
-        echo = EchoFilter()  # the prompt's scaffolding a small model copies is tidied before anything checks it
         generation = self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature)
         try:
-            for piece in generation:
-                tidied = echo.feed(piece)
-                visible = guard.feed(tidied) if tidied else ""
+            # The prompt's scaffolding a small model copies is tidied before anything checks or shows it.
+            for piece in tidy_stream(generation):
+                visible = guard.feed(piece) if piece else ""
                 if guard.blocked:
                     break  # stop generating: nothing more from this answer will be shown
                 if visible:
-                    timings.setdefault("first_token_s", time.perf_counter() - t0)
-                    yield Token(visible)
-            else:
-                tidied = echo.flush()
-                visible = guard.feed(tidied) if tidied else ""
-                if visible and not guard.blocked:
                     timings.setdefault("first_token_s", time.perf_counter() - t0)
                     yield Token(visible)
         except LLMUnavailableError as exc:

@@ -9,6 +9,8 @@ dropped. Only whole lines that match are touched; a line is held back only while
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import regex
 
 from tutor.text import normalize
@@ -54,7 +56,7 @@ def rewrite_line(line: str) -> str | None:
     """The line to show instead of the whole `line` (without its newline); None to drop it."""
     text = normalize(line)
     header = _HEADER_OPEN.match(text)
-    if header and any(_CLOSE.fullmatch(text[i:]) for i, ch in enumerate(text) if ch == ")"):
+    if header:
         return render_header(header.group(1), text[header.end() :], final=True)
     if _DROP.fullmatch(text):
         return None
@@ -83,11 +85,10 @@ class EchoFilter:
                     self._dropped_last = False
                 continue
             self._line += chunk
+            if self._header is None and (opened := _HEADER_OPEN.match(normalize(self._line))):
+                self._header = opened.group(1)
             if self._line.endswith("\n"):
                 out.append(self._finish(self._line[:-1], "\n"))
-            elif self._header is None and (opened := _HEADER_OPEN.match(normalize(self._line))):
-                self._header = opened.group(1)
-                out.append(self._header_delta(final=False))
             elif self._header is not None:
                 out.append(self._header_delta(final=False))
             elif not _could_become_echo(self._line):
@@ -120,3 +121,11 @@ class EchoFilter:
 
     def flush(self) -> str:
         return self._finish(self._line, "") if self._line or self._header is not None else ""
+
+
+def tidy_stream(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces as they should be shown (some empty, while a line is held back), then what was held at the end."""
+    echo = EchoFilter()
+    for piece in pieces:
+        yield echo.feed(piece)
+    yield echo.flush()
