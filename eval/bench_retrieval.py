@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from tutor.answer import extract_passages, retrieval_query
+from tutor.answering.context import fit_passages
+from tutor.answering.tutor import extract_passages, retrieval_query
 from tutor.config import Settings
-from tutor.context import fit_passages
 from tutor.corpus.load import load_lessons
 from tutor.evals.dataset import GoldItem, load_gold
 from tutor.index.bm25 import BM25Index
@@ -241,8 +241,8 @@ def bench_e2e(settings: Settings, retriever: HybridRetriever, n_questions: int) 
     """The real service (uvicorn, embedded LLM) over HTTP, then raw llama-cpp-python on the same prompts."""
     from llama_cpp import Llama
 
+    from tutor.answering.prompts import Prompts
     from tutor.llm.gguf import QWEN_05B, assemble
-    from tutor.prompts import Prompts
 
     port = free_port()
     env = {**os.environ, "TUTOR_PORT": str(port), "TUTOR_LLM": "llamacpp"}

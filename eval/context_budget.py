@@ -2,10 +2,10 @@
 
 Prints a Markdown table: for every answerable gold item with key points, the passages the tutor would show the
 embedded model (best lesson first, its level section first), cut either by the old rule (each passage trimmed to
-N characters after its first sentences) or by `tutor.context.fit_passages` (the sentences sharing most words with
-the question, within a total budget). "Key-point recall" is the share of key points whose accepted wording appears
-in that context, accent-folded: an answer cannot cover what its context lacks. "Prompt tokens" is the mean
-length of the user message in the embedded model's tokens, which is what delays the first word (the system prompt
+N characters after its first sentences) or by `tutor.answering.context.fit_passages` (the sentences sharing most
+words with the question, within a total budget). "Key-point recall" is the share of key points whose accepted
+wording appears in that context, accent-folded: an answer cannot cover what its context lacks. "Prompt tokens" is the
+mean length of the user message in the embedded model's tokens, which is what delays the first word (the system prompt
 is cached). Needs the built index and the embedded model: `make run` once, then
     .venv/bin/python eval/context_budget.py > eval/results/context_budget.md
 """
@@ -16,17 +16,17 @@ import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tutor.answer import extract_passages
+from tutor.answering.context import fit_passages
+from tutor.answering.prompts import Prompts
+from tutor.answering.tutor import extract_passages
 from tutor.config import Settings
-from tutor.context import fit_passages
 from tutor.evals.dataset import load_gold
 from tutor.evals.metrics import coverage
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import load_index
 from tutor.index.hybrid import HybridRetriever
-from tutor.injection import screen_hits
 from tutor.llm.gguf import QWEN_05B, assemble
-from tutor.prompts import Prompts
+from tutor.safety.injection import screen_hits
 from tutor.text import sentences
 from tutor.types import Group, Hit, Level
 from tutor.wiring import build_embedder

@@ -1,5 +1,5 @@
-"""Measure the scope gate (tutor/scope.py) with the real e5 embedder: how many out-of-scope questions it refuses and
-how many answerable ones it refuses wrongly, at several margins, on the gold set and on a held-out set.
+"""Measure the scope gate (tutor/answering/scope.py) with the real e5 embedder: how many out-of-scope questions it
+refuses and how many answerable ones it refuses wrongly, at several margins, on the gold set and on a held-out set.
 
     .venv/bin/python eval/scope_check.py            # writes eval/results/scope.md and scope.json
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from tutor.answer import retrieval_query
+from tutor.answering.tutor import retrieval_query
 from tutor.config import Settings
 from tutor.evals.dataset import load_gold
 from tutor.index.faiss_store import load_index

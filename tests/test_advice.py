@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.advice import unsafe_advice
 from tutor.corpus.chunk import chunk_lessons
 from tutor.corpus.load import load_lessons
+from tutor.safety.advice import unsafe_advice
 from tutor.text import sentences
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """What the LLM reads: question-relevant sentences of the best passages, in lesson order, within a budget."""
 
-from tutor.context import fit_passages
+from tutor.answering.context import fit_passages
 from tutor.types import Chunk, Hit
 
 

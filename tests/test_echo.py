@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tutor.echo import EchoFilter, rewrite_line
+from tutor.answering.echo import EchoFilter, rewrite_line
 
 ECHOED = (
     "Đoạn [1] (Bật và kết nối Wi-Fi trên điện thoại – Cơ bản):\n"

@@ -1,7 +1,7 @@
 import pytest
 
-from tutor.citations import cite
-from tutor.guard import check_answer, grounded_share, unsafe_advice
+from tutor.answering.citations import cite
+from tutor.safety.guard import check_answer, grounded_share, unsafe_advice
 from tutor.types import Chunk, Hit
 
 

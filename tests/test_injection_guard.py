@@ -9,9 +9,9 @@ import pytest
 
 from tutor.corpus.chunk import chunk_lessons
 from tutor.corpus.load import load_lessons
-from tutor.guard import HIDDEN_LINK, StreamGuard, check_answer, sanitize
-from tutor.injection import canary_leaked, injected_instruction, screen_hits
-from tutor.privacy import redact
+from tutor.safety.guard import HIDDEN_LINK, StreamGuard, check_answer, sanitize
+from tutor.safety.injection import canary_leaked, injected_instruction, screen_hits
+from tutor.safety.privacy import redact
 from tutor.text import sentences
 from tutor.types import Chunk, Hit
 

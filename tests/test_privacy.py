@@ -1,6 +1,6 @@
 import pytest
 
-from tutor.privacy import findings, redact
+from tutor.safety.privacy import findings, redact
 
 
 @pytest.mark.parametrize(

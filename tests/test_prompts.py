@@ -3,7 +3,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from tutor.prompts import Prompts
+from tutor.answering.prompts import Prompts
 from tutor.types import Chunk, Group, Hit, Level, Message
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tutor.answering.scope import ScopeGate, digital_words, inside_examples, read_outside_examples
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.llm.scripted import ScriptedChatModel
-from tutor.scope import ScopeGate, digital_words, inside_examples, read_outside_examples
 from tutor.types import Answer, Token
 from tutor.wiring import build_scope_gate, build_tutor, scope_gate_applies
 

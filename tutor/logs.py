@@ -1,8 +1,8 @@
 """Service logs as redacted JSON lines under data_dir/logs, and removal of one learner's lines on a deletion request.
 
-Every record becomes one JSON object per line in `tutor-YYYY-MM-DD.jsonl` (UTC date). Its message and any
-traceback pass through `tutor.privacy.redact` first, so phone, ID and account numbers, e-mails and OTP codes never
-reach the disk. A record names its learner in `learner_id`, taken from `extra={"learner_id": …}` or from
+Every record becomes one JSON object per line in `tutor-YYYY-MM-DD.jsonl` (UTC date). Its message and
+any traceback pass through `tutor.safety.privacy.redact` first, so phone, ID and account numbers, e-mails and OTP
+codes never reach the disk. A record names its learner in `learner_id`, taken from `extra={"learner_id": …}` or from
 `learner_context(…)` around a request, so that `purge_learner_logs` can remove that learner's lines later.
 
 Writers and the purge share a lock: a thread lock within the process and `flock` on `.lock` between processes
@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tutor.privacy import redact
+from tutor.safety.privacy import redact
 
 LOG_PREFIX = "tutor-"
 LOG_SUFFIX = ".jsonl"

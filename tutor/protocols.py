@@ -10,7 +10,7 @@ import numpy as np
 from tutor.types import Chunk, Hit, Message
 
 if TYPE_CHECKING:
-    from tutor.scope import ScopeVerdict
+    from tutor.answering.scope import ScopeVerdict
 
 
 @runtime_checkable
@@ -58,6 +58,6 @@ class ChatModel(Protocol):
 
 
 class ScopeCheck(Protocol):
-    """Says whether a question is about what the lessons teach (tutor.scope.ScopeGate)."""
+    """Says whether a question is about what the lessons teach (tutor.answering.scope.ScopeGate)."""
 
     def check(self, question: str) -> ScopeVerdict: ...

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutor.answer import Tutor
+from tutor.answering.prompts import Prompts
+from tutor.answering.scope import CALIBRATED_EMBEDDER, ScopeGate, inside_examples, read_outside_examples
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.errors import ConfigError
 from tutor.index.bm25 import BM25Index
@@ -16,9 +18,7 @@ from tutor.learner.quizbank import load_quiz_bank
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
 from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
-from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Embedder
-from tutor.scope import CALIBRATED_EMBEDDER, ScopeGate, inside_examples, read_outside_examples
 
 if TYPE_CHECKING:
     from tutor.learner.store import LearnerStore

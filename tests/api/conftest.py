@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import ROOT
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.api.app import create_app
 from tutor.api.deps import Services
 from tutor.config import Settings

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.wiring import build_tutor

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tutor.answering.prompts import Prompts
 from tutor.evals.dataset import GoldItem
 from tutor.evals.judge import DiskVerdictCache, Judge, JudgeResult, judge_summary, parse_verdict
 from tutor.evals.records import ItemRecord, Passage
 from tutor.llm.ollama import OllamaChatModel
-from tutor.prompts import Prompts
 from tutor.testing.ollama_wire import OllamaWireServer, WireState
 
 from .conftest import GOLD

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.evals.records import ITEMS_FILE, RunError, read_records, write_records

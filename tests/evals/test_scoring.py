@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tutor.answering.prompts import Prompts
 from tutor.embed.hashing import HashingEmbedder
 from tutor.evals.dataset import GoldItem
 from tutor.evals.records import CitationRef, ItemRecord, Passage, Ranked
 from tutor.evals.scoring import EmbeddingGrounding, ItemMetrics, Scorer
-from tutor.prompts import Prompts
 
 from .conftest import GOLD
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.errors import InvalidQuestionError

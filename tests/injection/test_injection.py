@@ -23,13 +23,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.corpus.ingest import ingest_paths, save_ingested
 from tutor.embed.hashing import HashingEmbedder
-from tutor.guard import ALLOWED_DOMAINS, unsafe_advice
 from tutor.index.build import build_index
 from tutor.protocols import ChatModel
+from tutor.safety.guard import ALLOWED_DOMAINS, unsafe_advice
 from tutor.text import sentences
 from tutor.types import Answer, Message, Token
 from tutor.wiring import build_tutor

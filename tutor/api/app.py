@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.api.bodylimit import BodySizeLimit
 from tutor.api.deps import Services, rate_limited
 from tutor.api.ratelimit import RateLimits

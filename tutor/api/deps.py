@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.api.auth import authenticate, bearer_scheme
 from tutor.api.ratelimit import RateLimits, budget_of, caller_of
 from tutor.auth.policy import Principal, Role, learner_of, require_role

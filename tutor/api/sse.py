@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.api.schemas import AnswerOut, ErrorOut
 from tutor.errors import TutorError
 from tutor.types import Answer, Group, Level, Message, Token

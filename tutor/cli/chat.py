@@ -15,7 +15,7 @@ from tutor.errors import InvalidQuestionError
 from tutor.types import Answer, Group, Level, Message, Token
 
 if TYPE_CHECKING:
-    from tutor.answer import Tutor
+    from tutor.answering.tutor import Tutor
     from tutor.learner.store import LearnerStore
 
 SaveAnswer = Callable[[Answer], None]

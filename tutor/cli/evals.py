@@ -130,11 +130,11 @@ def _report(
     judge_model: str | None,
 ) -> None:
     """Score a run, write summary.json, summary.md and report.html, and print the Markdown summary."""
+    from tutor.answering.prompts import Prompts
     from tutor.evals.judge import DiskVerdictCache, Judge
     from tutor.evals.session import score_run
     from tutor.index.embed_cache import EmbeddingCache
     from tutor.llm.ollama import OllamaChatModel
-    from tutor.prompts import Prompts
 
     # Passages hit the cache `tutor index build` filled; answer sentences get a cache of their own.
     passages = EmbeddingCache(settings.embed_cache_dir)

@@ -12,11 +12,11 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tutor.answering.prompts import Prompts
 from tutor.errors import LLMUnavailableError
 from tutor.evals.dataset import GoldItem
 from tutor.evals.records import ItemRecord
 from tutor.evals.stats import bootstrap_ci
-from tutor.prompts import Prompts
 from tutor.protocols import ChatModel
 from tutor.types import Message
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.answer import Tutor, retrieval_query
+from tutor.answering.tutor import Tutor, retrieval_query
 from tutor.evals.dataset import GoldItem
 from tutor.evals.records import (
     ITEMS_FILE,

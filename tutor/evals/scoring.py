@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tutor.answer import NOTICE_REPLACED
+from tutor.answering.tutor import NOTICE_REPLACED
 from tutor.evals.dataset import GoldItem
 from tutor.evals.metrics import (
     citation_score,
@@ -23,9 +23,9 @@ from tutor.evals.metrics import (
     relevance,
 )
 from tutor.evals.records import ItemRecord, Passage
-from tutor.guard import grounded_share
 from tutor.index.embed_cache import cache_key as vector_key
 from tutor.protocols import Embedder
+from tutor.safety.guard import grounded_share
 from tutor.text import fold, folded_syllables, for_matching, normalize, sentences
 from tutor.types import Chunk, Hit
 
@@ -60,7 +60,7 @@ def _hits(passages: Sequence[Passage]) -> list[Hit]:
 
 
 def _checkable(sentence: str) -> bool:
-    # The same rule as tutor.guard.grounded_share: headings and "Bước 1:" carry nothing to verify.
+    # The same rule as tutor.safety.guard.grounded_share: headings and "Bước 1:" carry nothing to verify.
     return len([t for t in folded_syllables(sentence) if not t.isdigit()]) >= 4
 
 

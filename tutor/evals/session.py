@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tutor.answer import Tutor
+from tutor.answering.prompts import Prompts
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.corpus.load import corpus_hash, lesson_files, load_lessons
 from tutor.errors import TutorError
@@ -23,7 +24,6 @@ from tutor.evals.records import ITEMS_FILE, ItemRecord, RunError, RunManifest, l
 from tutor.evals.report import REPORT_HTML, build_summary, write_summary
 from tutor.evals.runner import RANKING_DEPTH, RunState, finish_run, open_run, run_items, select_items
 from tutor.evals.scoring import EMBED_SUPPORT_THRESHOLD, EmbeddingGrounding, ItemMetrics, Scorer, VectorCache
-from tutor.prompts import Prompts
 from tutor.protocols import Embedder
 
 Progress = Callable[[int, int], None]

@@ -12,7 +12,7 @@ from tutor.learner.db import Transactional
 from tutor.learner.errors import LearnerInputError
 from tutor.learner.models import ChatMessageRow, ChatSessionRow, FeedbackRow, LearnerRow, as_utc, utcnow
 from tutor.learner.sessions import session_not_found
-from tutor.privacy import redact
+from tutor.safety.privacy import redact
 
 MAX_COMMENT_CHARS = 1000
 

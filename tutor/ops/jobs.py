@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.errors import TutorError
 from tutor.ops.runtime import TutorRuntime
 

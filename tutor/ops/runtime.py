@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from tutor.answer import Tutor
+from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.corpus.load import load_lessons
 from tutor.errors import IndexMismatchError, IndexMissingError, TutorError

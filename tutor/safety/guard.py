@@ -7,10 +7,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tutor.advice import SECRET as _SECRET
-from tutor.advice import unsafe_advice
-from tutor.injection import CANARY_HOLD, canary_leaked
-from tutor.privacy import RULES, redact
+from tutor.safety.advice import SECRET as _SECRET
+from tutor.safety.advice import unsafe_advice
+from tutor.safety.injection import CANARY_HOLD, canary_leaked
+from tutor.safety.privacy import RULES, redact
 from tutor.text import fold, folded_syllables, sentences
 from tutor.types import Hit
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from tutor.citations import cite
-from tutor.context import fit_passages
-from tutor.echo import tidy_stream
+from tutor.answering.citations import cite
+from tutor.answering.context import fit_passages
+from tutor.answering.echo import tidy_stream
+from tutor.answering.prompts import Prompts
 from tutor.errors import InvalidQuestionError, LLMUnavailableError
-from tutor.guard import StreamGuard, Verdict, check_answer, sanitize
-from tutor.injection import screen_hits
-from tutor.privacy import redact
-from tutor.prompts import Prompts
 from tutor.protocols import ChatModel, Retriever, ScopeCheck
+from tutor.safety.guard import StreamGuard, Verdict, check_answer, sanitize
+from tutor.safety.injection import screen_hits
+from tutor.safety.privacy import redact
 from tutor.text import normalize
 from tutor.types import Answer, Group, Hit, Level, Message, StreamEvent, Token
 

@@ -18,7 +18,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from tutor.advice import unsafe_advice
+from tutor.safety.advice import unsafe_advice
 from tutor.text import fold, sentences
 from tutor.types import Hit
 

@@ -1,0 +1,1 @@
+"""The answer pipeline: scope gate, retrieval query, composition, prompts, echo tidying and citations."""

@@ -1,0 +1,1 @@
+"""Safety checks every answer passes: dangerous advice, planted instructions, the canary, personal data."""
