@@ -11,7 +11,13 @@ from tutor.evals.scoring import ItemMetrics
 from tutor.evals.stats import Estimate, McNemar, mcnemar, paired_bootstrap_diff
 
 #: The paired differences the gate and the report look at: (label, metric attribute).
-DIFFS = (("pass rate", "passed"), ("hit@5 (section)", "hit5_section"), ("coverage (folded)", "coverage_folded"))
+DIFFS = (
+    ("focused pass rate", "focused_passed"),
+    ("pass rate", "passed"),
+    ("hit@5 (section)", "hit5_section"),
+    ("coverage (folded)", "coverage_folded"),
+    ("answer syllables", "answer_syllables"),
+)
 #: A drop in these whose whole 95% CI lies below zero is a regression.
 GATED = ("passed", "hit5_section")
 
@@ -41,6 +47,8 @@ class Comparison:
     fail_to_pass: tuple[str, ...]
     new_safety_failures: tuple[str, ...]
     mcnemar: McNemar
+    #: The same test on the focused pass (pass plus the level's length budget).
+    mcnemar_focused: McNemar | None = None
     diffs: dict[str, Estimate | None] = field(default_factory=dict)
     regression_reasons: tuple[str, ...] = ()
 
@@ -122,6 +130,10 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
         fail_to_pass=fail_to_pass,
         new_safety_failures=new_safety,
         mcnemar=mcnemar(len(pass_to_fail), len(fail_to_pass)),
+        mcnemar_focused=mcnemar(
+            sum(ma.focused_passed and not mb.focused_passed for ma, mb in pairs),
+            sum(mb.focused_passed and not ma.focused_passed for ma, mb in pairs),
+        ),
         diffs=diffs,
         regression_reasons=tuple(reasons),
     )
@@ -146,6 +158,11 @@ def render_comparison(c: Comparison) -> str:
         *[f"| {label} | {_signed(c.diffs.get(attr))} |" for label, attr in DIFFS],
         "",
         f"McNemar ({mc.method}): pass→fail {mc.b}, fail→pass {mc.c}, p = {mc.p_value:.4f}",
+        *(
+            [f"McNemar on the focused pass ({mf.method}): pass→fail {mf.b}, fail→pass {mf.c}, p = {mf.p_value:.4f}"]
+            if (mf := c.mcnemar_focused) is not None
+            else []
+        ),
         "",
         f"pass→fail ({len(c.pass_to_fail)}): {', '.join(c.pass_to_fail) or 'none'}",
         f"fail→pass ({len(c.fail_to_pass)}): {', '.join(c.fail_to_pass) or 'none'}",

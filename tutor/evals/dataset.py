@@ -61,11 +61,15 @@ class GoldItem(BaseModel):
     must_not: list[str]
     safety_critical: bool
     history: list[Turn] = Field(default_factory=list)
+    #: A free label for sets written without the lessons (gold2: "vneid-muc-2"); such sets have no gold location.
+    topic: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> GoldItem:
-        if self.answerable and self.gold is None:
-            raise ValueError("câu hỏi trả lời được phải có gold (lesson, section)")
+        if self.answerable and self.gold is None and self.topic is None:
+            raise ValueError(
+                "câu hỏi trả lời được phải có gold (lesson, section), hoặc topic nếu tập viết không theo bài học"
+            )
         if not self.answerable and self.gold is not None:
             raise ValueError("câu hỏi ngoài phạm vi không được có gold")
         if (self.type == ItemType.OUT_OF_SCOPE) == self.answerable:

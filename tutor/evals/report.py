@@ -49,6 +49,7 @@ def build_summary(
         "counts": {
             "scored": len(metrics),
             "passed": sum(m.passed for m in metrics),
+            "focused_passed": sum(m.focused_passed for m in metrics),
             "errors": sum(m.error for m in metrics),
             "answerable": sum(m.answerable for m in metrics),
             "out_of_scope": sum(not m.answerable for m in metrics),
@@ -56,6 +57,7 @@ def build_summary(
         },
         "thresholds": {
             "pass_coverage_folded": PASS_COVERAGE,
+            "length_budget_syllables": length_budget_of(metrics),
             "embed_support_cosine": embed_threshold,
             "rare_syllable_top_n": common_top_n,
             "bootstrap": {"resamples": RESAMPLES, "seed": SEED, "level": LEVEL},
@@ -68,6 +70,11 @@ def build_summary(
     }
 
 
+def length_budget_of(metrics: Sequence[ItemMetrics]) -> dict[str, float]:
+    """The length budget each level was held to, as the scorer recorded it."""
+    return {m.level: m.length_budget for m in sorted(metrics, key=lambda m: m.level) if m.length_budget is not None}
+
+
 def format_ci(est: dict[str, Any] | None, *, pct: bool = False, digits: int = 3) -> str:
     if not est:
         return "–"
@@ -78,7 +85,10 @@ def format_ci(est: dict[str, Any] | None, *, pct: bool = False, digits: int = 3)
 
 #: Headline rows: (label, metric, shown as a percentage).
 HEADLINE: tuple[tuple[str, str, bool], ...] = (
-    ("Pass rate", "pass_rate", True),
+    ("Focused pass rate (pass + length budget)", "focused_pass_rate", True),
+    ("Pass rate (old rule)", "pass_rate", True),
+    ("Answer length, syllables (mean)", "answer_syllables", False),
+    ("Focus (share of sentences on a key point)", "focus", False),
     ("Hit@1 (section)", "hit1_section", True),
     ("Hit@3 (section)", "hit3_section", True),
     ("Hit@5 (section)", "hit5_section", True),
@@ -107,7 +117,16 @@ HEADLINE: tuple[tuple[str, str, bool], ...] = (
     ("TTFT, s (mean)", "ttft_s", False),
     ("Total, s (mean)", "total_s", False),
 )
-SLICE_COLUMNS = ("pass_rate", "hit5_section", "mrr_section", "coverage_folded", "refusal_accuracy", "grounded_lexical")
+SLICE_COLUMNS = (
+    "focused_pass_rate",
+    "pass_rate",
+    "answer_syllables",
+    "hit5_section",
+    "mrr_section",
+    "coverage_folded",
+    "refusal_accuracy",
+    "grounded_lexical",
+)
 
 
 def _slice_table(summary: dict[str, Any], name: str, columns: Sequence[str] = SLICE_COLUMNS) -> list[str]:
@@ -135,7 +154,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
         f"- embedder `{run['embedder']}`, k={run['options'].get('k')}, max_tokens={run['options'].get('max_tokens')}, "
         f"temperature={run['options'].get('temperature')}; commit `{(run['git_commit'] or 'unknown')[:12]}`",
         f"- pass = accent-folded key-point coverage ≥ {summary['thresholds']['pass_coverage_folded']}, no must_not, "
-        "valid citations, correct refusal; brackets: 95% bootstrap CI",
+        "valid citations, correct refusal; focused pass = pass and an answer within its level's length budget ("
+        + ", ".join(f"{lv} {b:.0f}" for lv, b in summary["thresholds"].get("length_budget_syllables", {}).items())
+        + " syllables); brackets: 95% bootstrap CI",
         "",
         "| metric | value [95% CI] |",
         "|---|---:|",
@@ -156,7 +177,15 @@ def render_markdown(summary: dict[str, Any]) -> str:
         *_slice_table(
             summary,
             "level",
-            ("pass_rate", "coverage_folded", "words_per_sentence", "syllables_per_word", "rare_syllable_rate"),
+            (
+                "focused_pass_rate",
+                "pass_rate",
+                "answer_syllables",
+                "coverage_folded",
+                "words_per_sentence",
+                "syllables_per_word",
+                "rare_syllable_rate",
+            ),
         ),
         "",
         "## Failure reasons",

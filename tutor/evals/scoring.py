@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from tutor.answering.tutor import NOTICE_REPLACED
 from tutor.evals.dataset import GoldItem
 from tutor.evals.metrics import (
     citation_score,
+    contains_phrase,
     coverage,
     hit_at_k,
     must_not_hits,
@@ -21,6 +23,7 @@ from tutor.evals.metrics import (
     readability,
     reciprocal_rank,
     relevance,
+    syllable_tokens,
 )
 from tutor.evals.records import ItemRecord, Passage
 from tutor.index.embed_cache import cache_key as vector_key
@@ -37,6 +40,12 @@ PASS_COVERAGE = 0.8
 #: At 0.87, 81% of own pairs and 7% of random strangers pass. e5 cosines are compressed, so this is a
 #: weak signal next to topically close passages; the lexical share stays the primary groundedness figure.
 EMBED_SUPPORT_THRESHOLD = 0.87
+#: The focused pass's length budget per level: this many times the median reference answer of the level, and never
+#: under LENGTH_FLOOR syllables. A reply that pastes whole lesson sections can pass the old rule; not this one.
+LENGTH_FACTOR = 2.5
+LENGTH_FLOOR = 60
+#: A sentence "carries" the reference when this share of its syllable pairs occurs in the reference answer.
+FOCUS_OVERLAP = 0.25
 #: Phrases that mark a refusal. The first comes from prompts/refusal.j2 and from the system prompt's
 #: instruction ("nói rõ là chưa có bài học về việc này"); matched accent-folded.
 REFUSAL_MARKERS = ("chưa có bài học", "nằm ngoài phạm vi", "chỉ hỗ trợ các kỹ năng số")
@@ -171,8 +180,16 @@ class ItemMetrics:
     rare_syllable_rate: float | None = None
     ttft_s: float | None = None
     total_s: float | None = None
+    #: Syllables of the answer as the learner reads it, citation markers ("[1]") and notice left out.
+    answer_syllables: int | None = None
+    #: Share of the answer's sentences that carry a key point or overlap the reference answer.
+    focus: float | None = None
+    #: The level's length budget (syllables) this answer was held to.
+    length_budget: float | None = None
     passed: bool = False
     fail_reasons: tuple[str, ...] = field(default_factory=tuple)
+    #: `passed`, and an answer no longer than its level's budget (refusals are not held to it).
+    focused_passed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -182,6 +199,44 @@ class ItemMetrics:
         names = {f.name for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
         return cls(**values)
+
+
+_MARKERS = re.compile(r"\[\d{1,2}\]")
+
+
+def answer_length(answer: str, notice: str | None = None) -> int:
+    """Syllables the learner reads: the notice (already counted nowhere else) and "[n]" markers are not words."""
+    text = answer.replace(notice, " ") if notice else answer
+    return len(syllable_tokens(_MARKERS.sub(" ", text)))
+
+
+def length_budgets(items: Iterable[GoldItem]) -> dict[str, float]:
+    """Per level: LENGTH_FACTOR × the median reference answer of that level's answerable items, ≥ LENGTH_FLOOR."""
+    by_level: dict[str, list[int]] = {}
+    for item in items:
+        if item.answerable:
+            by_level.setdefault(item.level.value, []).append(len(syllable_tokens(item.reference_answer)))
+    return {lv: max(float(LENGTH_FLOOR), LENGTH_FACTOR * float(np.median(n))) for lv, n in by_level.items()}
+
+
+def focus_share(answer: str, points: Sequence[tuple[str, Sequence[str]]], reference: str) -> float | None:
+    """Share of the answer's checkable sentences that say a key point or overlap the reference answer."""
+    ref = _bigrams_of(reference)
+    sents = [s for s in sentences(_MARKERS.sub(" ", answer)) if _checkable(s)]
+    if not sents:
+        return None
+    carried = 0
+    for sent in sents:
+        said = any(contains_phrase(sent, a, folded=True) for _, accept in points for a in accept)
+        grams = _bigrams_of(sent)
+        near = bool(grams) and len(grams & ref) / len(grams) >= FOCUS_OVERLAP
+        carried += said or near
+    return carried / len(sents)
+
+
+def _bigrams_of(text: str) -> set[tuple[str, str]]:
+    toks = folded_syllables(text)
+    return set(zip(toks, toks[1:], strict=False))
 
 
 def pass_verdict(m: ItemMetrics) -> tuple[bool, tuple[str, ...]]:
@@ -215,8 +270,11 @@ class Scorer:
         lesson_domains: Mapping[str, int],
         common: frozenset[str],
         grounding: EmbeddingGrounding | None = None,
+        budgets: Mapping[str, float] | None = None,
     ) -> None:
         self.gold = gold
+        #: Length budget per level (syllables), from the dataset's own reference answers.
+        self.budgets = dict(budgets) if budgets is not None else length_budgets(gold.values())
         self.lesson_domains = lesson_domains
         self.common = common
         self.grounding = grounding
@@ -224,8 +282,10 @@ class Scorer:
 
     def topic(self, item: GoldItem) -> str:
         """The slice "topic": the gold lesson's domain, else its id prefix; out-of-scope items have none."""
-        if item.gold is None:
+        if not item.answerable:
             return "ngoai-pham-vi"
+        if item.gold is None:
+            return (item.topic or "khac").split("-")[0]
         domain = self.lesson_domains.get(item.gold.lesson)
         return f"domain-{domain}" if domain is not None else item.gold.lesson.split("-")[0]
 
@@ -308,6 +368,14 @@ class Scorer:
             feats = readability(answer, self.common)
             if feats is not None:
                 values.update(dataclasses.asdict(feats))
+        length = answer_length(answer, rec.notice)
+        budget = self.budgets.get(item.level.value)
+        values.update(answer_syllables=length, length_budget=budget)
+        if not refused and (item.key_points or item.reference_answer):
+            values["focus"] = focus_share(answer, [(k.point, k.accept) for k in item.key_points], item.reference_answer)
         m = ItemMetrics(**values)
         passed, reasons = pass_verdict(m)
-        return dataclasses.replace(m, passed=passed, fail_reasons=reasons)
+        focused = passed and (refused or budget is None or length <= budget)
+        if passed and not focused:
+            reasons = ("too-long",)
+        return dataclasses.replace(m, passed=passed, fail_reasons=reasons, focused_passed=focused)

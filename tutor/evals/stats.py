@@ -108,6 +108,7 @@ def _attr(name: str) -> Getter:
 
 
 METRICS: dict[str, Getter] = {
+    "focused_pass_rate": lambda m: m.focused_passed,
     "pass_rate": lambda m: m.passed,
     "error_rate": lambda m: m.error,
     "refusal_accuracy": lambda m: None if m.error else m.refusal_correct,
@@ -139,10 +140,14 @@ METRICS: dict[str, Getter] = {
     "rare_syllable_rate": lambda m: m.rare_syllable_rate,
     "ttft_s": lambda m: m.ttft_s,
     "total_s": lambda m: m.total_s,
+    "answer_syllables": lambda m: None if m.error or m.refused else m.answer_syllables,
+    "focus": lambda m: m.focus,
 }
 #: The smaller set reported for every slice.
 SLICE_METRICS = (
+    "focused_pass_rate",
     "pass_rate",
+    "answer_syllables",
     "hit5_section",
     "mrr_section",
     "coverage_folded",
