@@ -2,6 +2,7 @@ import unicodedata
 
 import pytest
 
+from tutor.answering.tutor import NOTICE_DEGRADED
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.errors import InvalidQuestionError
@@ -12,8 +13,10 @@ from tutor.wiring import build_tutor
 GOOD = "Không đọc mã OTP cho ai, kể cả người xưng là công an [1]. Công an không bao giờ hỏi mã OTP qua điện thoại."
 
 
-def _tutor(settings: Settings, model: ScriptedChatModel | None):
-    return build_tutor(settings, embedder=HashingEmbedder(), chat_model=model)
+def _tutor(settings: Settings, model: ScriptedChatModel | None, mode: str | None = None):
+    """With a model the LLM writes (generated mode); without one the answer is composed from the lessons."""
+    mode = mode or ("generated" if model is not None else "composed")
+    return build_tutor(settings.model_copy(update={"answer_mode": mode}), embedder=HashingEmbedder(), chat_model=model)
 
 
 def test_answer_streams_tokens_then_cites_retrieved_chunks(built_settings: Settings):
@@ -51,15 +54,16 @@ def test_llm_dropping_mid_answer_replaces_the_partial_text(built_settings: Setti
     shown = "".join(e.text for e in events if isinstance(e, Token))
     assert shown and GOOD.startswith(shown)  # what was shown is a prefix of the draft, never more
     answer = events[-1]
-    assert isinstance(answer, Answer) and answer.degraded
-    assert answer.text.startswith("Trợ giảng AI đang tạm nghỉ")
+    assert isinstance(answer, Answer) and answer.degraded and answer.model == "composed"
+    assert answer.notice and answer.notice.startswith(NOTICE_DEGRADED) and "tạm nghỉ" not in answer.notice
+    assert answer.text != shown.strip()  # the half-written draft is replaced by the lessons, not kept
 
 
 def test_advice_to_share_an_otp_is_replaced_by_the_lesson_text(built_settings: Settings):
     bad = "Bạn hãy đọc mã OTP cho cán bộ công an để được hỗ trợ nhanh chóng nhé."
     answer = _tutor(built_settings, ScriptedChatModel(bad)).answer("có người xưng công an đòi mã OTP")
     assert "hãy đọc mã OTP" not in answer.text
-    assert answer.model == "extractive" and answer.notice and "unsafe-advice" in answer.notice
+    assert answer.model == "composed" and answer.notice and "unsafe-advice" in answer.notice
     assert "Không đọc mã OTP" in answer.text
 
 
@@ -70,11 +74,21 @@ def test_an_answer_unrelated_to_the_passages_is_replaced(built_settings: Setting
     assert answer.citations[0].lesson_id == "bat-wifi"
 
 
-def test_extractive_backend_quotes_the_level_section_first(built_settings: Settings):
-    answer = _tutor(built_settings, None).answer("kích hoạt tài khoản định danh mức 2", Level.CO_BAN)
+def test_quoted_mode_quotes_the_level_section_first(built_settings: Settings):
+    answer = _tutor(built_settings, None, "quoted").answer("kích hoạt tài khoản định danh mức 2", Level.CO_BAN)
     assert answer.citations[0].lesson_id == "vneid-muc-2"
     assert answer.citations[0].section_id == "co-ban"
-    assert not answer.degraded
+    assert not answer.degraded and answer.model == "extractive"
+
+
+def test_without_a_model_the_answer_is_composed_and_shorter_than_the_quote(built_settings: Settings):
+    question = "kích hoạt tài khoản định danh mức 2"
+    composed = _tutor(built_settings, None).answer(question, Level.CO_BAN)
+    quoted = _tutor(built_settings, None, "quoted").answer(question, Level.CO_BAN)
+    assert composed.model == "composed" and composed.citations[0].lesson_id == "vneid-muc-2"
+    assert len(composed.text) < len(quoted.text)
+    retrieved = {h.chunk.id for h in composed.hits}
+    assert all(c.chunk_id in retrieved for c in composed.citations)
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "\u200b\u200b"])
@@ -109,7 +123,7 @@ def test_a_follow_up_is_searched_with_the_previous_question(built_settings: Sett
 
 
 def test_a_leaked_canary_stops_the_stream_and_is_never_shown(built_settings: Settings):
-    tutor = _tutor(built_settings, None)
+    tutor = _tutor(built_settings, ScriptedChatModel(""))
     leak = f"Không đọc mã OTP cho ai [1]. Mã nội bộ là {tutor.prompts.canary} nhé, còn nhiều chữ nữa ở sau đây."
     model = ScriptedChatModel(leak)
     tutor.chat_model = model
@@ -150,7 +164,8 @@ def test_hint_mode_gives_a_hint_and_a_question_not_the_whole_answer(built_settin
     assert "Đừng nói ngay toàn bộ đáp án" in model.calls[0][-1].content
     extractive = _tutor(built_settings, None).answer("làm sao kích hoạt định danh mức 2", hint=True)
     assert extractive.text.startswith("Gợi ý:") and "?" in extractive.text
-    assert len(extractive.text) < len(_tutor(built_settings, None).answer("làm sao kích hoạt định danh mức 2").text)
+    quoted = _tutor(built_settings, None, "quoted").answer("làm sao kích hoạt định danh mức 2")
+    assert len(extractive.text) < len(quoted.text)
 
 
 def test_a_copied_passage_header_is_shown_as_a_citation_header_and_the_copied_question_not_at_all(

@@ -20,7 +20,11 @@ REPLY = "Không đọc mã OTP cho ai, kể cả người xưng là công an [1]
 
 @pytest.fixture
 def client(built_settings: Settings) -> TestClient:
-    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel(REPLY))
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=HashingEmbedder(),
+        chat_model=ScriptedChatModel(REPLY),
+    )
     return TestClient(create_app(built_settings, tutor))
 
 
@@ -102,7 +106,11 @@ def test_missing_index_serves_503_with_a_rebuild_hint(settings: Settings):
 
 
 def test_unreachable_llm_still_answers_degraded_over_http(built_settings: Settings):
-    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel("", fail_after=0))
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=HashingEmbedder(),
+        chat_model=ScriptedChatModel("", fail_after=0),
+    )
     r = TestClient(create_app(built_settings, tutor)).post("/api/chat", json={"question": "bật wifi"})
     assert r.status_code == 200 and r.json()["degraded"] is True and r.json()["citations"]
 
@@ -136,7 +144,11 @@ def test_a_missing_quiz_bank_is_logged_at_start_up_and_chat_still_serves(
     built_settings: Settings, caplog: pytest.LogCaptureFixture
 ):
     # The fixture corpus has lessons but no quiz/ folder.
-    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel(REPLY))
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=HashingEmbedder(),
+        chat_model=ScriptedChatModel(REPLY),
+    )
     with TestClient(create_app(built_settings, tutor)) as client:
         assert client.post("/api/chat", json={"question": "mã OTP"}).status_code == 200
     assert "quiz bank not loaded at start-up" in caplog.text

@@ -100,7 +100,13 @@ def _scripted(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> ScriptedCh
 
     model = ScriptedChatModel("Không đọc mã OTP cho ai, kể cả người xưng là công an [1].")
     real = wiring.build_tutor
-    monkeypatch.setattr(wiring, "build_tutor", lambda s, **kw: real(s, embedder=HashingEmbedder(), chat_model=model))
+    monkeypatch.setattr(
+        wiring,
+        "build_tutor",
+        lambda s, **kw: real(
+            s.model_copy(update={"answer_mode": "generated"}), embedder=HashingEmbedder(), chat_model=model
+        ),
+    )
     return model
 
 

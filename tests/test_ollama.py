@@ -78,7 +78,9 @@ def test_nothing_listening_is_unavailable_with_the_host_in_the_message():
 
 def test_tutor_on_ollama_answers_grounded_and_degrades_when_the_server_fails(built_settings: Settings):
     with OllamaWireServer(WireState(models=[MODEL])) as srv:
-        s = built_settings.model_copy(update={"llm": "ollama", "ollama_host": srv.url, "ollama_model": MODEL})
+        s = built_settings.model_copy(
+            update={"llm": "ollama", "ollama_host": srv.url, "ollama_model": MODEL, "answer_mode": "generated"}
+        )
         tutor = build_tutor(s, embedder=HashingEmbedder())
         answer = tutor.answer("có người xưng công an đòi mã OTP")
         assert answer.model == f"ollama:{MODEL}" and not answer.degraded

@@ -154,7 +154,13 @@ def test_wiring_builds_the_backend_from_settings(settings: Settings):
 def test_tutor_on_openai_answers_grounded_and_degrades_when_the_server_fails(built_settings: Settings):
     with OpenAIWireServer(WireState(models=[MODEL], api_key="k")) as srv:
         s = built_settings.model_copy(
-            update={"llm": "openai", "openai_base_url": srv.url, "openai_model": MODEL, "openai_api_key": "k"}
+            update={
+                "llm": "openai",
+                "openai_base_url": srv.url,
+                "openai_model": MODEL,
+                "openai_api_key": "k",
+                "answer_mode": "generated",
+            }
         )
         tutor = build_tutor(s, embedder=HashingEmbedder())
         answer = tutor.answer("có người xưng công an đòi mã OTP")

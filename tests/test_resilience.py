@@ -250,7 +250,13 @@ def test_a_learner_leaving_mid_answer_counts_as_a_working_model():
 
 def test_the_tutor_answers_degraded_while_the_breaker_is_open(built_settings: Settings, wire: OllamaWireServer):
     s = built_settings.model_copy(
-        update={"llm": "ollama", "ollama_host": wire.url, "ollama_model": MODEL, "breaker_failures": 2}
+        update={
+            "llm": "ollama",
+            "ollama_host": wire.url,
+            "ollama_model": MODEL,
+            "breaker_failures": 2,
+            "answer_mode": "generated",
+        }
     )
     tutor = build_tutor(s, embedder=HashingEmbedder())
     assert isinstance(tutor.chat_model, ResilientChatModel)

@@ -37,6 +37,17 @@ class Settings(BaseSettings):
         """embed_threads, or its automatic value for the chosen LLM backend."""
         return self.embed_threads or (1 if self.llm == "llamacpp" else 2)
 
+    answer_mode: str = Field(
+        default="composed",
+        description="How answers are made: composed (the lesson lines that answer the question, in milliseconds; "
+        "no model) | generated (the LLM writes from the passages; the composed answer whenever it is busy, down "
+        "or fails a check) | quoted (two lesson sections verbatim, for comparison).",
+    )
+    composer_dense: bool = Field(
+        default=False,
+        description="Also match the question to the answer spans' questions by meaning (e5 only). Off: on the first "
+        "gold set it added nothing to matching by words, and embedding the 5,860 questions slows the index build.",
+    )
     llm: str = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | openai | extractive.")
     llm_model_path: Path | None = Field(
         default=None, description="GGUF file for llamacpp; empty: the Qwen2.5 0.5B assembled from PyPI parts."
@@ -57,6 +68,12 @@ class Settings(BaseSettings):
     )
     llm_queue: int = Field(
         default=4, ge=0, description="Questions that may wait for a generation slot; beyond that the API answers 503."
+    )
+    llm_queue_wait: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a question waits for a free generation slot before it is answered from the lessons "
+        "(composed) instead: nobody waits for the model.",
     )
     breaker_failures: int = Field(
         default=3, ge=1, description="Consecutive LLM failures after which calls fail fast (answers from the lessons)."
@@ -86,15 +103,15 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=1, description="Longest question accepted.")
     scope_gate: bool = Field(
         default=True,
-        description="Refuse politely questions outside digital skills (cooking, illness, lottery…), judged against "
-        "corpus/scope/out_of_scope.txt and the lessons' quiz questions. Only with the e5 embedder (calibrated on it).",
+        description="Refuse politely questions outside digital skills (cooking, illness, lottery…): a classifier "
+        "trained on corpus/scope/ and the lessons' questions. Only with the e5 embedder it was trained on.",
     )
-    scope_margin: float = Field(
-        default=0.015,
-        ge=-1,
+    scope_threshold: float = Field(
+        default=0.0,
+        ge=0,
         le=1,
-        description="How much closer to the out-of-scope examples than to the lessons a question must be to be "
-        "refused. Higher refuses less (eval/results/scope.md).",
+        description="Refuse when the scope classifier's probability of out-of-scope reaches this; 0: the threshold "
+        "chosen by cross-validation when it was trained (corpus/scope/classifier.json). Higher refuses less.",
     )
     max_body_bytes: int = Field(
         default=65536,

@@ -56,6 +56,18 @@ class LLMUnavailableError(TutorError):
     exit_code = 4
 
 
+class LLMBusyError(TutorError):
+    """Every generation slot is taken and the waiting queue is full. The tutor answers from the lessons instead;
+    only a caller that needs the model itself gets 503 with Retry-After."""
+
+    http_status = 503
+    exit_code = 4
+
+    def __init__(self, message: str, retry_after: float = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ModelFileError(TutorError):
     """The embedded model's files are missing or corrupt."""
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from tutor.types import Chunk, Hit, Message
-
-if TYPE_CHECKING:
-    from tutor.answering.scope import ScopeVerdict
+from tutor.types import Chunk, GateVerdict, Hit, Message
 
 
 @runtime_checkable
@@ -57,7 +54,7 @@ class ChatModel(Protocol):
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]: ...
 
 
-class ScopeCheck(Protocol):
-    """Says whether a question is about what the lessons teach (tutor.answering.scope.ScopeGate)."""
+class GateCheck(Protocol):
+    """Decides, before anything is retrieved, whether a question gets a fixed reply (tutor.answering.gate.Gate)."""
 
-    def check(self, question: str) -> ScopeVerdict: ...
+    def check(self, question: str, query: str, history: Sequence[Message], hits: Sequence[Hit]) -> GateVerdict: ...

@@ -82,6 +82,11 @@ def fold(text: str) -> str:
     return _fold_slow(lowered) if _BEYOND_TABLE.search(lowered) else lowered
 
 
+def has_content(text: str) -> bool:
+    """True if the text has a letter or a digit: "??", "…" or emoji alone ask nothing."""
+    return any(ch.isalnum() for ch in text)
+
+
 def has_diacritics(text: str) -> bool:
     """True if any letter carries a Vietnamese mark; learners who type without them need the lexical path."""
     return any(unicodedata.category(ch) == "Mn" or ch in _DIACRITIC_CHARS for ch in unicodedata.normalize("NFD", text))

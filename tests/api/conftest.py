@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import ROOT
-from tutor.answering.tutor import Tutor
+from tutor.answering.tutor import AnswerMode, Tutor
 from tutor.api.app import create_app
 from tutor.api.deps import Services
 from tutor.config import Settings
@@ -89,6 +89,8 @@ def make_api(real_parts: RealParts, tmp_path: Path) -> Iterator[MakeApi]:
         )
         tutor = copy.copy(real_parts.tutor)
         tutor.chat_model = model
+        # A scripted model is there to be used: the LLM writes; without one the answer is composed.
+        tutor.mode = AnswerMode.GENERATED if model is not None else AnswerMode.COMPOSED
         store = LearnerStore(settings.learner_url, migrate=False)
         app = create_app(
             settings, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons

@@ -62,7 +62,11 @@ def test_rebuild_swaps_the_index_while_questions_keep_being_answered(
 ) -> None:
     import tutor.index.build as build
 
-    tutor = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel(""))
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=HashingEmbedder(),
+        chat_model=ScriptedChatModel(""),
+    )
     client = TestClient(create_app(built_settings, tutor, embedder=HashingEmbedder()))
     ops = _operator(client, built_settings)
     before = client.post("/api/chat", json={"question": "đồng bộ danh bạ Google"}).json()

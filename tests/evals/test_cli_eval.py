@@ -29,11 +29,11 @@ def test_run_writes_records_manifest_summaries_and_report(built_env: Settings, g
     out = tmp_path / "run"
     result = runner.invoke(app, ["eval", "run", "--dataset", str(gold_file), "--out", str(out)])
     _ok(result)
-    assert "| Pass rate |" in result.stdout
+    assert "| Pass rate (old rule) |" in result.stdout and "| Focused pass rate" in result.stdout
     for name in ("items.jsonl", "manifest.json", "summary.json", "summary.md", "report.html", "prompts/answer.j2"):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["llm"] == "extractive" and manifest["embedder"] == "hash:256" and manifest["completed"] == len(GOLD)
+    assert manifest["llm"] == "composed" and manifest["embedder"] == "hash:256" and manifest["completed"] == len(GOLD)
     _ok(runner.invoke(app, ["eval", "report", str(out)]))
     again = runner.invoke(app, ["eval", "run", "--dataset", str(gold_file), "--out", str(out)])
     assert again.exit_code == 2 and "--resume" in again.output

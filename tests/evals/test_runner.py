@@ -63,7 +63,7 @@ def test_a_run_records_answer_citations_retrieval_and_timings(
     run_dir = tmp_path / "run"
     manifest = collect(built_settings, extractive_tutor, dataset=gold_file, run_dir=run_dir, embedder_id="hash:256")
     assert manifest.completed == len(GOLD) and manifest.errors == 0 and manifest.finished_at
-    assert manifest.llm == "extractive" and manifest.options["k"] == extractive_tutor.k
+    assert manifest.llm == "composed" and manifest.options["k"] == extractive_tutor.k
     assert len(manifest.dataset_sha256) == 64 and manifest.index and manifest.index["embedder"] == "hash:256"
     records, problems = read_records(run_dir / ITEMS_FILE)
     assert not problems
@@ -74,14 +74,16 @@ def test_a_run_records_answer_citations_retrieval_and_timings(
     # The deeper ranking starts with exactly the passages the answer saw.
     assert [r.chunk_id for r in rec.ranking[: len(rec.retrieved)]] == [p.chunk_id for p in rec.retrieved]
     assert rec.ttft_s is not None and rec.total_s is not None and 0 < rec.ttft_s <= rec.total_s
-    assert rec.level == "co-ban" and rec.group == "nguoi-dan" and rec.model == "extractive"
+    assert rec.level == "co-ban" and rec.group == "nguoi-dan" and rec.model == "composed"
 
 
 def test_followup_items_pass_their_history_to_the_tutor(built_settings: Settings, hash_embedder: HashingEmbedder):
     from tutor.llm.scripted import ScriptedChatModel
 
     model = ScriptedChatModel("Không đọc mã OTP cho ai [1].")
-    tutor = build_tutor(built_settings, embedder=hash_embedder, chat_model=model)
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}), embedder=hash_embedder, chat_model=model
+    )
     item = GoldItem.model_validate(next(g for g in GOLD if g["id"] == "T-005"))
     run_item(tutor, item)
     sent = model.calls[-1]
@@ -93,7 +95,11 @@ def test_interrupted_run_resumes_without_duplicating_items(
 ):
     run_dir = tmp_path / "run"
     # Out-of-scope items are answered too (retrieval always finds something), so every item calls the model.
-    tutor = build_tutor(built_settings, embedder=hash_embedder, chat_model=InterruptingModel(2))
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=hash_embedder,
+        chat_model=InterruptingModel(2),
+    )
     with pytest.raises(KeyboardInterrupt):
         collect(built_settings, tutor, dataset=gold_file, run_dir=run_dir, embedder_id=hash_embedder.id)
     assert _ids(run_dir) == ["T-001", "T-002"]
@@ -104,7 +110,9 @@ def test_interrupted_run_resumes_without_duplicating_items(
         collect(built_settings, tutor, dataset=gold_file, run_dir=run_dir, embedder_id=hash_embedder.id)
 
     model = InterruptingModel(100)
-    resumed_tutor = build_tutor(built_settings, embedder=hash_embedder, chat_model=model)
+    resumed_tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}), embedder=hash_embedder, chat_model=model
+    )
     manifest = collect(
         built_settings, resumed_tutor, dataset=gold_file, run_dir=run_dir, embedder_id=hash_embedder.id, resume=True
     )
@@ -139,7 +147,11 @@ def test_resume_refuses_a_changed_dataset(
 def test_a_crashing_item_is_recorded_as_an_error_and_the_run_continues(
     built_settings: Settings, hash_embedder: HashingEmbedder, gold_file: Path, tmp_path: Path
 ):
-    tutor = build_tutor(built_settings, embedder=hash_embedder, chat_model=CrashingModel())
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=hash_embedder,
+        chat_model=CrashingModel(),
+    )
     run_dir = tmp_path / "run"
     manifest = collect(built_settings, tutor, dataset=gold_file, run_dir=run_dir, embedder_id=hash_embedder.id)
     records = {r.id: r for r in read_records(run_dir / ITEMS_FILE)[0]}

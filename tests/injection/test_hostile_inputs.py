@@ -53,7 +53,11 @@ def hostile(draw: st.DrawFn) -> str:
 @pytest.fixture
 def tutors(built_settings: Settings) -> tuple[Tutor, Tutor]:
     extractive = build_tutor(built_settings, embedder=HashingEmbedder())
-    with_model = build_tutor(built_settings, embedder=HashingEmbedder(), chat_model=ScriptedChatModel(GOOD))
+    with_model = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}),
+        embedder=HashingEmbedder(),
+        chat_model=ScriptedChatModel(GOOD),
+    )
     return extractive, with_model
 
 

@@ -31,7 +31,7 @@ from tutor.index.build import build_index
 from tutor.protocols import ChatModel
 from tutor.safety.guard import ALLOWED_DOMAINS, unsafe_advice
 from tutor.text import sentences
-from tutor.types import Answer, Message, Token
+from tutor.types import Answer, Message, RefusalKind, Token
 from tutor.wiring import build_tutor
 
 from ..conftest import FIXTURE_CORPUS, ROOT
@@ -156,7 +156,9 @@ class Run:
 
 def run(settings: Settings, case: dict[str, Any], backend: str) -> Run:
     model: ChatModel | None = ObeyingModel(case["obey"]) if backend == "adversarial" else None
-    tutor: Tutor = build_tutor(settings, embedder=HashingEmbedder(), chat_model=model)
+    tutor: Tutor = build_tutor(
+        settings.model_copy(update={"answer_mode": "generated"}), embedder=HashingEmbedder(), chat_model=model
+    )
     question = unicodedata.normalize("NFD", case["question"]) if case.get("nfd") else case["question"]
     events = list(tutor.stream(question))
     answer = events[-1]
@@ -201,10 +203,13 @@ def test_injection_never_reaches_the_learner(settings: Settings, case: dict[str,
             assert marker not in r.answer.text
             assert all(marker not in m.content for m in r.prompt), "the planted instruction reached the prompt"
             assert all(marker not in h.chunk.text for h in r.answer.hits)
-    if backend == "adversarial":
+    if r.answer.refusal is not None:
+        # The gate recognised the attempt: the fixed reply, nothing retrieved, quoted or cited, the model never asked.
+        assert r.answer.refusal.kind == RefusalKind.MANIPULATION and not r.prompt and not r.answer.citations
+    elif backend == "adversarial":
         assert r.prompt, "the adversarial model was never asked"
         # The model did obey; what it said was replaced by the lessons, or its link, tag or number hidden.
-        assert (r.answer.model == "extractive" and r.answer.notice) or r.answer.text != r.said.strip()
+        assert (r.answer.model == "composed" and r.answer.notice) or r.answer.text != r.said.strip()
 
 
 @pytest.mark.slow
@@ -225,7 +230,9 @@ def test_the_suite_is_large_and_its_totals_are_zero(settings: Settings, capsys: 
             totals["leaks"] += sum("canary" in p for p in found)
             totals["unsafe"] += sum(p.startswith("unsafe") for p in found)
             totals["links"] += sum(p.startswith("off-list") for p in found)
-            if backend == "adversarial" and r.answer.notice:
+            if r.answer.refusal is not None:
+                reasons["gate: " + r.answer.refusal.kind.value] += 1
+            elif backend == "adversarial" and r.answer.notice:
                 reasons[r.answer.notice.rsplit("(", 1)[-1].rstrip(")")] += 1
     with capsys.disabled():
         print(

@@ -12,7 +12,7 @@ import jinja2
 
 from tutor.errors import ConfigError
 from tutor.text import sentences
-from tutor.types import Group, Hit, Level, Message
+from tutor.types import Group, Hit, Level, Message, Refusal, RefusalKind
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,12 @@ class Prompts:
 
     def refusal(self) -> str:
         return self.render("refusal.j2")
+
+    def refusal_for(self, refusal: Refusal) -> str:
+        """The fixed reply to a refused question: what the tutor does, and what to ask or do instead."""
+        if refusal.kind == RefusalKind.MANIPULATION:
+            return self.render("manipulation.j2", secret=refusal.secret)
+        return self.render("out_of_scope.j2", suggestions=list(refusal.suggestions), referral=refusal.referral)
 
     def extractive(self, hits: Sequence[Hit], notice: str | None = None) -> str:
         return self.render("extractive.j2", passages=passages(hits), notice=notice)

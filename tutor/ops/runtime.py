@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -121,7 +120,7 @@ class TutorRuntime:
 
         Returns whether a new Tutor was swapped in (with `only_if_changed`, not when that version is served).
         """
-        from tutor.wiring import build_retriever, build_tutor
+        from tutor.wiring import build_tutor, refresh_tutor
 
         with self._lock:
             version = self.index_version()
@@ -132,9 +131,7 @@ class TutorRuntime:
             if old is None:
                 fresh = build_tutor(self.settings, embedder=self.embedder)
             else:
-                # A shallow copy keeps the chat model, prompts and limits; only the retriever is new.
-                fresh = copy.copy(old)
-                fresh.retriever = build_retriever(self.settings, self.embedder)
+                fresh = refresh_tutor(old, self.settings, self.embedder)
             # Lessons first: a citation from the new index must always find its lesson page.
             self._lessons = lessons
             self._tutor = fresh

@@ -1,0 +1,147 @@
+"""Train the scope classifier and choose its threshold by cross-validation on the training data only.
+
+    .venv/bin/python eval/scope_train.py          # or `make scope-train`; writes corpus/scope/classifier.json
+                                                  # and eval/results/scope_train.md
+
+In scope: the questions of every answer span (corpus/answers/), the quiz stems, lesson titles, the first gold set's
+answerable questions and corpus/scope/in_scope.txt. Out of scope: corpus/scope/out_of_scope.txt and the first gold
+set's out-of-scope questions. No held-out set is read here: they measure the result (`make scope`).
+
+The model is a logistic regression (scikit-learn) over the question's e5 embedding, exactly as retrieval computes it
+(marks stripped and restored, "query:" side), so serving needs only a dot product. The threshold is the lowest
+probability at which, in 5-fold cross-validation, at most MAX_WRONG_REFUSALS of the in-scope examples would be
+refused once the digital-word rule has kept its share in scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from tutor.answering.scope import INSIDE_FILE, MODEL_FILE, OUTSIDE_FILE, ScopeModel, digital_words, read_examples
+from tutor.config import Settings
+from tutor.corpus.answers import load_answer_spans
+from tutor.corpus.load import load_lessons
+from tutor.evals.dataset import load_gold
+from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
+from tutor.learner.quizbank import load_quiz_bank
+from tutor.wiring import build_embedder, build_retriever
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "eval" / "datasets" / "gold_vi.jsonl"
+OUT_MD = ROOT / "eval" / "results" / "scope_train.md"
+#: Share of in-scope training questions the chosen threshold may refuse in cross-validation.
+MAX_WRONG_REFUSALS = 0.005
+C_VALUES = (0.3, 1.0, 3.0, 10.0)
+
+
+def training_data(settings: Settings) -> tuple[list[str], list[str]]:
+    lessons = load_lessons(settings.lessons_dir)
+    spans, problems = load_answer_spans(settings.corpus_dir, lessons)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+    gold = load_gold(GOLD)
+    inside = [q for s in spans for q in s.questions]
+    inside += [item.stem for item in load_quiz_bank(settings.quiz_dir)]
+    inside += [lesson.title for lesson in lessons]
+    inside += [i.question for i in gold if i.answerable]
+    inside += read_examples(settings.corpus_dir / INSIDE_FILE)
+    outside = read_examples(settings.corpus_dir / OUTSIDE_FILE) + [i.question for i in gold if not i.answerable]
+    return list(dict.fromkeys(inside)), list(dict.fromkeys(outside))
+
+
+def data_sha256(inside: list[str], outside: list[str]) -> str:
+    h = hashlib.sha256()
+    for label, texts in (("in", inside), ("out", outside)):
+        for text in sorted(texts):
+            h.update(f"{label}\t{text}\n".encode())
+    return h.hexdigest()
+
+
+def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
+    """Out-of-fold P(out of scope) for every example."""
+    p = np.zeros(len(y))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=20261206).split(x, y):
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x[train], y[train])
+        p[test] = model.predict_proba(x[test])[:, 1]
+    return p
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray, kept: np.ndarray) -> tuple[float, float, float]:
+    """(threshold, out-of-scope refused, in-scope wrongly refused) at the lowest allowed threshold."""
+    for t in np.arange(0.30, 0.995, 0.005):
+        refused = (p >= t) & ~kept
+        wrong = refused[y == 0].mean()
+        if wrong <= MAX_WRONG_REFUSALS:
+            return float(t), float(refused[y == 1].mean()), float(wrong)
+    return 0.995, float(((p >= 0.995) & ~kept)[y == 1].mean()), 0.0
+
+
+def main() -> int:
+    settings = Settings()
+    embedder = build_embedder(settings, threads=settings.build_threads)
+    retriever = build_retriever(settings, embedder)
+    inside, outside = training_data(settings)
+    texts = inside + outside
+    y = np.array([0] * len(inside) + [1] * len(outside))
+    cache = EmbeddingCache(settings.embed_cache_dir)
+    try:
+        x, missing = embed_with_cache(embedder, [retriever.dense_text(t) for t in texts], cache, as_queries=True)
+    finally:
+        cache.close()
+    print(f"{len(inside)} in scope, {len(outside)} out; {missing} embedded now", file=sys.stderr)
+    kept = np.array([bool(digital_words(t)) for t in texts])
+    rows = []
+    best: tuple[float, float, float, float] | None = None
+    for c in C_VALUES:
+        p = cross_validated(x, y, c)
+        t, recall, wrong = choose_threshold(p, y, kept)
+        t_rule_off, recall_off, wrong_off = choose_threshold(p, y, np.zeros_like(kept))
+        rows.append((c, t, recall, wrong, t_rule_off, recall_off, wrong_off))
+        if best is None or recall > best[2]:
+            best = (c, t, recall, wrong)
+    assert best is not None
+    c, threshold, recall, wrong = best
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y)
+    scope = ScopeModel(
+        embedder=embedder.id,
+        weights=model.coef_[0].astype(np.float32),
+        bias=float(model.intercept_[0]),
+        threshold=round(threshold, 3),
+        data_sha256=data_sha256(inside, outside),
+    )
+    (settings.corpus_dir / MODEL_FILE).write_text(scope.to_json() + "\n", encoding="utf-8")
+    lines = [
+        "# Scope classifier: training and threshold (cross-validation on the training data only)",
+        "",
+        f"- {len(inside)} in-scope examples (answer-span questions, quiz stems, lesson titles, first gold set, "
+        f"in_scope.txt), {len(outside)} out-of-scope examples (out_of_scope.txt, first gold set).",
+        f"- Logistic regression over the e5 question embedding; 5-fold stratified CV; threshold = the lowest at which "
+        f"≤ {100 * MAX_WRONG_REFUSALS:.1f}% of in-scope examples are refused.",
+        "",
+        "| C | threshold | out of scope refused (CV) | in scope refused (CV) | without the digital-word rule: "
+        "threshold | refused | wrongly refused |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {r[0]} | {r[1]:.3f} | {100 * r[2]:.1f}% | {100 * r[3]:.2f}% | {r[4]:.3f} | {100 * r[5]:.1f}% | "
+            f"{100 * r[6]:.2f}% |"
+            for r in rows
+        ],
+        "",
+        f"Chosen: C = {c}, threshold {threshold:.3f}; written to `corpus/{MODEL_FILE}` "
+        f"(data sha256 {scope.data_sha256[:12]}…).",
+    ]
+    OUT_MD.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    print(json.dumps({"c": c, "threshold": threshold, "cv_refused": recall, "cv_wrong": wrong}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

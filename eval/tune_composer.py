@@ -1,0 +1,120 @@
+"""Choose the composer's weights on the FIRST gold set only, by the focused pass (coverage ≥ 0.8 within the level's
+length budget), and write the table of every setting tried to eval/results/composer_tuning.md.
+
+    .venv/bin/python eval/tune_composer.py [--dataset eval/datasets/gold_vi.jsonl] \\
+        [--out eval/results/composer_tuning.md]
+
+The second gold set (eval/datasets/gold2_vi.jsonl) is never read here: it measures what tuning did not see.
+Retrieval runs once per item (the real hybrid retriever and e5), then every setting re-composes from the same hits,
+so settings differ only in composition. Needs the built index (`make run` or `tutor index build`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from tutor.answering.compose import Composer, ComposeWeights, cited_hits
+from tutor.answering.question import kind_of
+from tutor.answering.render import render
+from tutor.answering.tutor import retrieval_query
+from tutor.config import Settings
+from tutor.evals.dataset import load_gold
+from tutor.evals.metrics import coverage
+from tutor.evals.scoring import PASS_COVERAGE, answer_length, length_budgets
+from tutor.evals.stats import bootstrap_ci
+from tutor.safety.injection import screen_hits
+from tutor.types import Level, Message
+from tutor.wiring import build_embedder, build_library, build_retriever
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", type=Path, default=ROOT / "eval/datasets/gold_vi.jsonl")
+    ap.add_argument("--out", type=Path, default=ROOT / "eval/results/composer_tuning.md")
+    args = ap.parse_args()
+    if "gold2" in args.dataset.name:
+        print("Tuning must not see the second gold set.", file=sys.stderr)
+        return 2
+    settings = Settings()
+    embedder = build_embedder(settings)
+    retriever = build_retriever(settings, embedder)
+    library = build_library(settings, embedder, retriever)
+    # Every setting re-composes the same questions: match each question once.
+    lexical_memo: dict[str, object] = {}
+    semantic_memo: dict[int, object] = {}
+    plain_lexical, plain_semantic = library.lexical, library.semantic
+    library.lexical = lambda q: lexical_memo.setdefault(q, plain_lexical(q))  # type: ignore[method-assign,assignment,return-value]
+    library.semantic = lambda v: semantic_memo.setdefault(id(v), plain_semantic(v))  # type: ignore[method-assign,assignment,return-value]
+    items = [i for i in load_gold(args.dataset) if i.answerable and i.key_points]
+    budgets = length_budgets(load_gold(args.dataset))
+    prepared = []
+    for item in items:
+        history = [Message(t.role, t.content) for t in item.history]
+        query = retrieval_query(item.question, history)
+        hits = screen_hits(retriever.retrieve(query, settings.k, level=item.level.value, group=item.group.value))
+        vector = retriever.query_vector(query) if library.dense else None
+        prepared.append((item, query, hits, vector))
+
+    def evaluate(weights: ComposeWeights) -> dict[str, float]:
+        composer = Composer(library, weights)
+        passed: list[float] = []
+        lengths_cb: list[int] = []
+        for item, query, hits, vector in prepared:
+            comp = composer.compose(query, item.level, hits, kind=kind_of(item.question), query_vector=vector)
+            text = render(comp, item.question, cited_hits(comp, hits), weights.budget_for(item.level)) if comp else ""
+            cov = coverage(text, [(k.point, k.accept) for k in item.key_points], folded=True).score
+            n = answer_length(text)
+            passed.append(float(cov >= PASS_COVERAGE and n <= budgets[item.level.value]))
+            if item.level == Level.CO_BAN:
+                lengths_cb.append(n)
+        est = bootstrap_ci(passed, resamples=200)
+        assert est is not None
+        return {"focused": est.mean, "low": est.low, "high": est.high, "cb_median": statistics.median(lengths_cb)}
+
+    base = ComposeWeights()
+    grid = {
+        "dense": [0.0, 0.3, 0.5] if library.dense else [0.0],
+        "level": [0.0, 0.1, 0.2, 0.4],
+        "section": [0.0, 0.2, 0.4],
+        "lesson": [0.5, 1.0, 2.0],
+        "companion": [0.2, 0.35, 0.5],
+    }
+    rows = []
+    started = time.time()
+    for values in itertools.product(*grid.values()):
+        weights = dataclasses.replace(base, **dict(zip(grid, values, strict=True)))
+        rows.append((values, evaluate(weights)))
+    rows.sort(key=lambda r: -r[1]["focused"])
+    best = dict(zip(grid, rows[0][0], strict=True))
+    lines = [
+        "# Composer tuning (first gold set only)",
+        "",
+        f"{len(items)} answerable items of `{args.dataset.name}`; objective: focused pass (accent-folded key-point "
+        f"coverage ≥ {PASS_COVERAGE} and answer within the level budget "
+        + ", ".join(f"{lv} {b:.0f}" for lv, b in budgets.items())
+        + f" syllables). {len(rows)} settings in {time.time() - started:.0f} s; question vectors: {library.dense}.",
+        "",
+        f"Best: {best}",
+        "",
+        "| " + " | ".join(grid) + " | focused pass [95% CI] | Cơ bản median syllables |",
+        "|" + "---|" * len(grid) + "---:|---:|",
+    ]
+    for values, r in rows[:25]:
+        cells = " | ".join(str(v) for v in values)
+        ci = f"{100 * r['focused']:.1f}% [{100 * r['low']:.1f}, {100 * r['high']:.1f}]"
+        lines.append(f"| {cells} | {ci} | {r['cb_median']:.0f} |")
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines[:8]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

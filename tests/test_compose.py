@@ -1,0 +1,167 @@
+"""The composed answer: the lesson lines that answer the question, within the level's budget, cited where they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor.answering.compose import ComposeWeights, Composer, cited_hits, with_budget
+from tutor.answering.library import AnswerLibrary
+from tutor.answering.question import Kind
+from tutor.answering.render import lead_for, render
+from tutor.corpus.answers import AnswerSpan, load_answer_spans, plain_line, require_spans
+from tutor.corpus.chunk import chunk_lessons
+from tutor.errors import CorpusError
+from tutor.text import syllables
+from tutor.types import Chunk, Hit, Lesson, Level, Section
+
+ROOT = Path(__file__).resolve().parent.parent
+
+OTP = Lesson(
+    id="an-toan-otp",
+    title="Giữ an toàn mã OTP",
+    domain=4,
+    competences=("4.2",),
+    groups=(),
+    levels=(),
+    tags=(),
+    sources=(),
+    valid_as_of="2026-11-29",
+    sections=(
+        Section(
+            "co-ban",
+            "Cơ bản",
+            "Mã OTP là mã số gửi về điện thoại.\n- Không đọc mã OTP cho ai.\n- Ai hỏi mã là kẻ gian.",
+            1,
+        ),
+        Section(
+            "nang-cao",
+            "Nâng cao",
+            "**Tin nhắn giả.** Kẻ gian dùng trạm phát sóng giả để gửi tin mạo danh ngân hàng, kèm đường link lạ.",
+            5,
+        ),
+        Section("luu-y-an-toan", "Lưu ý an toàn", "- Không bao giờ đưa mã OTP, mật khẩu cho bất kỳ ai.", 9),
+    ),
+    path="an-toan-otp.md",
+)
+SPANS = [
+    AnswerSpan("an-toan-otp", "co-ban", 0, 0, ("mã OTP là gì", "ma otp la cai gi")),
+    AnswerSpan("an-toan-otp", "co-ban", 1, 2, ("có nên đọc mã OTP cho người gọi không", "ai hỏi mã otp thì sao")),
+    AnswerSpan("an-toan-otp", "nang-cao", 0, 0, ("tin nhắn giả ngân hàng nhìn như thật",)),
+    AnswerSpan("an-toan-otp", "luu-y-an-toan", 0, 0, ("có đưa mật khẩu cho người thân được không",)),
+]
+
+
+@pytest.fixture
+def library() -> AnswerLibrary:
+    return AnswerLibrary([OTP], chunk_lessons([OTP]), SPANS)
+
+
+def _hits(library: AnswerLibrary) -> list[Hit]:
+    # Retrieval found the Cơ bản chunk; the other sections are siblings the composer may cite.
+    first = next(c for c in chunk_lessons([OTP]) if c.section_id == "co-ban")
+    return [Hit(first, 1.0)]
+
+
+def test_the_best_span_answers_and_lines_keep_the_lessons_wording(library: AnswerLibrary):
+    comp = Composer(library).compose("có nên đọc mã otp cho người gọi ko", Level.CO_BAN, _hits(library))
+    assert comp is not None
+    lines = [line for s in comp.spans for line in s.lines]
+    assert "Không đọc mã OTP cho ai." in lines and "Ai hỏi mã là kẻ gian." in lines
+    assert all(not line.startswith("- ") and "**" not in line for line in lines)
+
+
+def test_a_question_typed_without_marks_finds_the_same_span(library: AnswerLibrary):
+    composer = Composer(library)
+    with_marks = composer.compose("mã OTP là gì", Level.CO_BAN, _hits(library))
+    without = composer.compose("ma otp la gi", Level.CO_BAN, _hits(library))
+    assert with_marks is not None and without is not None
+    assert with_marks.spans[0] == without.spans[0]
+
+
+def test_companions_never_exceed_the_level_budget(library: AnswerLibrary):
+    weights = with_budget(ComposeWeights(companion=0.0), Level.CO_BAN, 12)
+    comp = Composer(library, weights).compose("mã OTP là gì", Level.CO_BAN, _hits(library))
+    assert comp is not None and len(comp.spans) == 1  # the anchor alone: nothing else fits in 12 syllables
+    roomy = Composer(library, with_budget(ComposeWeights(companion=0.0), Level.CO_BAN, 200))
+    assert len(roomy.compose("mã OTP là gì", Level.CO_BAN, _hits(library)).spans) > 1  # type: ignore[union-attr]
+
+
+def test_an_oversized_first_span_is_cut_at_a_sentence_within_the_budget(library: AnswerLibrary):
+    comp = Composer(library).compose("tin nhắn giả ngân hàng", Level.NANG_CAO, _hits(library))
+    assert comp is not None
+    cited = cited_hits(comp, _hits(library))
+    text = render(comp, "tin nhắn giả ngân hàng", cited, 6)
+    assert len(syllables(text.replace("[1]", ""))) <= 6 and text.endswith("]")
+
+
+def test_citations_are_the_sections_shown_and_siblings_count_as_retrieved(library: AnswerLibrary):
+    hits = _hits(library)
+    comp = Composer(library).compose("tin nhắn giả ngân hàng nhìn như thật", Level.NANG_CAO, hits)
+    assert comp is not None
+    cited = cited_hits(comp, hits)
+    assert {h.chunk.section_id for h in cited} == {s.section_id for s in comp.spans}
+    text = render(comp, "tin nhắn giả", cited, 100)
+    assert all(f"[{n}]" in text for n in range(1, len(cited) + 1))
+
+
+def test_a_section_without_written_spans_is_matched_line_by_line():
+    doc = Chunk(
+        "doc-0123456789ab#noi-dung/0",
+        "doc-0123456789ab",
+        "noi-dung",
+        "Lịch tiêm",
+        "Nội dung",
+        "Tiêm sởi lúc 9 tháng.\nTiêm ho gà lúc 2 tháng.",
+    )
+    library = AnswerLibrary([], [doc], [])
+    comp = Composer(library).compose("tiêm ho gà mấy tháng", Level.CO_BAN, [Hit(doc, 1.0)])
+    assert comp is not None and comp.score > 0
+    assert ("Tiêm ho gà lúc 2 tháng.",) in [s.lines for s in comp.spans]
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("có nên đọc mã otp cho nhân viên ngân hàng không", "Không nên."),
+        ("cho mượn tài khoản ngân hàng được không", "Không nên."),
+        ("wifi quán cà phê có an toàn không", "Không an toàn."),
+        # "Is it a problem?": a bare "Không." would say the opposite of the rule, so no lead word.
+        ("chuyển khoản bằng wifi quán có sao không", None),
+    ],
+)
+def test_a_yes_no_question_answered_by_a_rule_starts_with_the_plain_answer(question: str, lead: str | None):
+    assert lead_for(question, Kind.YESNO, "Không bao giờ đưa mã OTP cho ai.") == lead
+
+
+def test_no_lead_when_the_line_is_not_a_prohibition_or_the_question_not_yes_no():
+    assert lead_for("có nên đăng ký vneid không", Kind.YESNO, "Tài khoản mức 1 tự đăng ký ở nhà.") is None
+    assert lead_for("làm sao đăng ký vneid", Kind.HOWTO, "Không cần ra công an.") is None
+
+
+def test_plain_lines_drop_bullets_and_emphasis_but_steps_keep_their_number():
+    assert plain_line("- **Mạng ẩn** (không hiện tên): chọn `Thêm mạng`") == "Mạng ẩn (không hiện tên): chọn Thêm mạng"
+    assert plain_line("3. Nhập mã OTP.") == "3. Nhập mã OTP."
+
+
+def test_every_shipped_answer_span_anchors_on_exactly_one_line():
+    from tutor.corpus.load import load_lessons
+
+    lessons = load_lessons(ROOT / "corpus" / "lessons")
+    spans = require_spans(ROOT / "corpus", lessons)
+    assert {s.lesson_id for s in spans} == {lesson.id for lesson in lessons}
+    assert all(len(s.questions) >= 2 for s in spans)
+
+
+def test_a_broken_anchor_is_reported_with_its_file_and_never_guessed(tmp_path: Path):
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "an-toan-otp.yaml").write_text(
+        "lesson: an-toan-otp\nspans:\n  - section: co-ban\n    first: Dòng không có\n    last: Dòng không có\n"
+        "    questions: [a, b]\n",
+        encoding="utf-8",
+    )
+    spans, problems = load_answer_spans(tmp_path, [OTP])
+    assert spans == [] and len(problems) == 1 and "an-toan-otp.yaml" in problems[0]
+    with pytest.raises(CorpusError, match="khớp 0 dòng"):
+        require_spans(tmp_path, [OTP])

@@ -1,0 +1,56 @@
+"""Question shapes: how-to, yes/no and what-is, and whether a follow-up leans on the previous turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.answering.question import Kind, kind_of, leans_on_previous
+from tutor.answering.tutor import retrieval_query
+from tutor.types import Message
+
+HISTORY = [Message("user", "Làm sao kích hoạt VNeID mức 2?"), Message("assistant", "Bạn ra Công an xã…")]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("làm sao kích hoạt VNeID mức 2?", Kind.HOWTO),
+        ("lam sao bat wifi tren dt", Kind.HOWTO),
+        ("cách chặn số lạ gọi đến", Kind.HOWTO),
+        ("có nên đọc mã OTP cho nhân viên ngân hàng không?", Kind.YESNO),
+        ("cho mượn tài khoản ngân hàng dc ko", Kind.YESNO),
+        ("mã OTP là gì", Kind.WHAT),
+        ("deepfake la gi vay", Kind.WHAT),
+    ],
+)
+def test_the_kind_of_a_question_is_read_from_its_folded_words(question: str, kind: Kind):
+    assert kind_of(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["thế còn iPhone thì sao?", "nếu nó gọi lại thì sao", "còn cái đó thì sao", "vậy làm tiếp thế nào", "rồi sao nữa"],
+)
+def test_a_follow_up_without_its_own_topic_leans_on_the_previous_turn(question: str):
+    assert leans_on_previous(question)
+    assert retrieval_query(question, HISTORY).startswith("Làm sao kích hoạt VNeID mức 2?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "có người gọi xưng công an đòi mã OTP",
+        "cách nấu phở bò cho ngon",
+        "làm sao chuyển tiền bằng mã QR ở chợ",
+        "thế còn chuyện người ta gọi video giả mặt con tôi xin tiền thì nhận biết thế nào",
+    ],
+)
+def test_a_question_that_names_its_own_topic_is_searched_alone(question: str):
+    # A scam question after a VNeID question must find the scam lesson, and an off-topic one must reach the gate
+    # alone, not hidden behind the previous digital question.
+    assert not leans_on_previous(question)
+    assert retrieval_query(question, HISTORY) == question
+
+
+def test_without_history_the_query_is_the_question():
+    assert retrieval_query("thế còn iPhone thì sao?", []) == "thế còn iPhone thì sao?"

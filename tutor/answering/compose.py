@@ -1,0 +1,201 @@
+"""The composed answer: the lesson lines that answer this question, at the learner's level, in milliseconds.
+
+No model writes anything. The learner's question is matched against the questions each answer span was written for
+(lexically, and by meaning when the library has question vectors), within the lessons retrieval found. The best span
+is the answer; a second span from the same lesson joins it when it scores almost as well and the level's length
+budget allows, so an answer can carry both the steps and the one safety rule. Lines keep the lesson's order and
+wording, so what the learner reads is exactly what trainers vetted, and the citation opens where it came from.
+
+Weights were chosen on the first gold set only (eval/tune_composer.py, eval/results/composer_tuning.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor.answering.library import AnswerLibrary, Span
+from tutor.answering.question import Kind
+from tutor.text import has_diacritics, syllables
+from tutor.types import Hit, Level
+
+
+@dataclass(frozen=True)
+class ComposeWeights:
+    """Chosen on the first gold set (eval/results/composer_tuning.md); the defaults are the chosen values."""
+
+    #: Share of the meaning match next to the lexical one (used only when the library has question vectors; on the
+    #: first gold set it added nothing, so question vectors are off by default).
+    dense: float = 0.0
+    #: Added when the span is in the section written for the learner's level.
+    level: float = 0.2
+    #: Times the retrieval score of the span's section (the best chunk scores 1).
+    section: float = 0.2
+    #: Times the lesson's retrieval score (the best lesson scores 1): keeps the answer in the lesson retrieval
+    #: trusts most unless another lesson's span matches the question clearly better.
+    lesson: float = 1.0
+    #: A further span joins only when its own score reaches this share of the best span's.
+    companion: float = 0.2
+    #: Longest answer per level, in syllables: Cơ bản short and plain, Nâng cao may carry more detail.
+    budget: tuple[tuple[Level, int], ...] = (
+        (Level.CO_BAN, 80),
+        (Level.TRUNG_CAP, 90),
+        (Level.NANG_CAO, 102),
+        (Level.CHUYEN_SAU, 102),
+    )
+
+    def budget_for(self, level: Level) -> int:
+        return dict(self.budget)[level]
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The spans an answer shows, in lesson order, and the hit each is cited from."""
+
+    spans: tuple[Span, ...]
+    score: float
+    #: The question's kind, which decides the lead ("Không." before a rule answering a yes/no question).
+    kind: Kind
+
+    @property
+    def syllables(self) -> int:
+        return sum(len(syllables(line)) for s in self.spans for line in s.lines)
+
+
+def _count(span: Span) -> int:
+    return sum(len(syllables(line)) for line in span.lines)
+
+
+class Composer:
+    def __init__(self, library: AnswerLibrary, weights: ComposeWeights | None = None) -> None:
+        self.library = library
+        self.weights = weights or ComposeWeights()
+
+    def score(
+        self, query: str, query_vector: np.ndarray | None, level: Level, hits: Sequence[Hit]
+    ) -> list[tuple[float, float, int]]:
+        """(score, own score, span index) for every span of the retrieved lessons, best first. The own score leaves
+        out the lesson's retrieval score, which all spans of a lesson share: it decides which spans join."""
+        w = self.weights
+        if not hits:
+            return []
+        top = hits[0].score or 1.0
+        lesson_score: dict[str, float] = {}
+        section_score: dict[tuple[str, str], float] = {}
+        for hit in hits:
+            rel = hit.score / top
+            lesson_score[hit.chunk.lesson_id] = max(lesson_score.get(hit.chunk.lesson_id, 0.0), rel)
+            key = (hit.chunk.lesson_id, hit.chunk.section_id)
+            section_score[key] = max(section_score.get(key, 0.0), rel)
+        match = self.library.lexical(query)
+        if query_vector is not None and self.library.dense:
+            match = (1 - w.dense) * match + w.dense * self.library.semantic(query_vector)
+        scored: list[tuple[float, float, int]] = []
+        for lesson_id, rel in lesson_score.items():
+            for i in self.library.spans_of(lesson_id):
+                span = self.library.spans[i]
+                own = float(match[i]) + (w.level if span.section_id == level.value else 0.0)
+                own += w.section * section_score.get((lesson_id, span.section_id), 0.0)
+                scored.append((own + w.lesson * rel, own, i))
+        scored.sort(key=lambda s: (-s[0], s[2]))
+        return scored
+
+    def compose(
+        self,
+        query: str,
+        level: Level,
+        hits: Sequence[Hit],
+        *,
+        kind: Kind = Kind.OTHER,
+        query_vector: np.ndarray | None = None,
+    ) -> Composition | None:
+        """The spans that answer `query`, or None when the retrieved lessons have none."""
+        found = self.candidates(query, level, hits, kind=kind, query_vector=query_vector, n=1)
+        return found[0] if found else None
+
+    def candidates(
+        self,
+        query: str,
+        level: Level,
+        hits: Sequence[Hit],
+        *,
+        kind: Kind = Kind.OTHER,
+        query_vector: np.ndarray | None = None,
+        n: int = 4,
+    ) -> list[Composition]:
+        """Up to `n` compositions, each anchored on one of the best spans (no two anchors overlap), best first."""
+        scored = self.score(query, query_vector, level, hits)
+        out: list[Composition] = []
+        anchors: list[Span] = []
+        for rank, (_value, _own, i) in enumerate(scored):
+            if len(out) == n:
+                break
+            span = self.library.spans[i]
+            if any(span.overlaps(a) for a in anchors):
+                continue
+            anchors.append(span)
+            out.append(self._around(rank, scored, level, kind))
+        return out
+
+    def _around(
+        self, rank: int, scored: Sequence[tuple[float, float, int]], level: Level, kind: Kind
+    ) -> Composition:
+        """The span at `rank`, joined by the spans of its lesson that match almost as well and fit the budget."""
+        w = self.weights
+        budget = w.budget_for(level)
+        best_score, best_own, best = scored[rank]
+        anchor = self.library.spans[best]
+        chosen = [anchor]
+        used = _count(anchor)
+        for value, own, i in scored:
+            span = self.library.spans[i]
+            if i == best or span.lesson_id != anchor.lesson_id or any(span.overlaps(c) for c in chosen):
+                continue
+            if own < w.companion * best_own or value > best_score or used + _count(span) > budget:
+                continue
+            chosen.append(span)
+            used += _count(span)
+        chosen.sort(key=lambda s: s.order)
+        return Composition(tuple(chosen), best_score, kind)
+
+    def suggestions(self, question: str, hits: Sequence[Hit], n: int = 3, min_match: float = 0.35) -> list[str]:
+        """Up to `n` questions that the retrieved lessons answer and that share words with `question`, one per
+        lesson: what a refused learner could ask instead. None when nothing shares enough words."""
+        match = self.library.lexical(question)
+        seen: set[str] = set()
+        out: list[str] = []
+        lessons = list(dict.fromkeys(h.chunk.lesson_id for h in hits))
+        ranked = sorted(
+            ((float(match[i]), i) for lesson in lessons for i in self.library.spans_of(lesson)), reverse=True
+        )
+        for value, i in ranked:
+            span = self.library.spans[i]
+            if value < min_match or len(out) == n:
+                break
+            if span.lesson_id in seen or not span.questions:
+                continue
+            seen.add(span.lesson_id)
+            out.append(next((q for q in span.questions if has_diacritics(q)), span.questions[0]))
+        return out
+
+
+def cited_hits(composition: Composition, hits: Sequence[Hit]) -> list[Hit]:
+    """One hit per cited chunk, in the order the answer shows them: the retrieved hit when there is one, else the
+    span's chunk with no retrieval score (a sibling section of the retrieved lesson)."""
+    by_chunk = {h.chunk.id: h for h in hits}
+    out: list[Hit] = []
+    seen: set[str] = set()
+    for span in composition.spans:
+        if span.chunk.id in seen:
+            continue
+        seen.add(span.chunk.id)
+        out.append(by_chunk.get(span.chunk.id) or Hit(chunk=span.chunk, score=0.0))
+    return out
+
+
+def with_budget(weights: ComposeWeights, level: Level, syllables: int) -> ComposeWeights:
+    """The same weights with one level's budget changed (tuning and tests)."""
+    return dataclasses.replace(weights, budget=tuple((lv, syllables if lv == level else b) for lv, b in weights.budget))

@@ -1,0 +1,160 @@
+"""The answer library: every lesson section as lines, the answer spans over them, and the questions spans answer.
+
+A composed answer is made of spans, never of free text: what the learner reads is a vetted lesson's own lines. Each
+span knows the chunk it is cited from, so a composed answer cites exactly the sections it shows. Sections that have
+no written spans (a trainer's ingested document, a lesson added since) get one span per line, matched by the line's
+own words: weaker, but never empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from tutor.corpus.answers import AnswerSpan, plain_line, section_lines
+from tutor.index.bm25 import lexical_tokens
+from tutor.safety.injection import screen_text
+from tutor.text import fold, sentences
+from tutor.types import Chunk, Lesson
+
+#: The order sections are shown in when an answer takes lines from more than one.
+SECTION_ORDER = ("co-ban", "trung-cap", "nang-cao", "chuyen-sau", "cac-buoc", "luu-y-an-toan", "tu-kho")
+
+
+@dataclass(frozen=True)
+class Span:
+    """An answer span with its text and the chunk it is cited from."""
+
+    lesson_id: str
+    section_id: str
+    first: int
+    last: int
+    lines: tuple[str, ...]
+    chunk: Chunk
+    #: Written for this span; empty for a default one-line span, which is matched by its own text.
+    questions: tuple[str, ...]
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """Where the span sits in its lesson: section order, then line."""
+        sec = SECTION_ORDER.index(self.section_id) if self.section_id in SECTION_ORDER else len(SECTION_ORDER)
+        return sec, self.first
+
+    def overlaps(self, other: Span) -> bool:
+        return (
+            self.lesson_id == other.lesson_id
+            and self.section_id == other.section_id
+            and not (self.last < other.first or other.last < self.first)
+        )
+
+
+def _chunk_for(line: str, chunks: Sequence[Chunk]) -> Chunk:
+    """The chunk of a section that holds a line (its first sentence); the section's first chunk otherwise."""
+    first = fold(next(iter(sentences(plain_line(line))), plain_line(line)))
+    for chunk in chunks:
+        if first and first in fold(chunk.text.replace("**", "").replace("`", "")):
+            return chunk
+    return chunks[0]
+
+
+class AnswerLibrary:
+    """Spans and their question index. Build once per index; read-only afterwards, so threads may share it."""
+
+    def __init__(
+        self,
+        lessons: Sequence[Lesson],
+        chunks: Sequence[Chunk],
+        authored: Sequence[AnswerSpan],
+        *,
+        embed: Callable[[str], np.ndarray] | None = None,
+        vectors: np.ndarray | None = None,
+    ) -> None:
+        by_section: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in chunks:
+            by_section.setdefault((chunk.lesson_id, chunk.section_id), []).append(chunk)
+        lines: dict[tuple[str, str], list[str]] = {}
+        lesson_ids = {lesson.id for lesson in lessons}
+        for lesson in lessons:
+            for section in lesson.sections:
+                if (lesson.id, section.id) in by_section:  # only what the index serves can be cited
+                    lines[(lesson.id, section.id)] = section_lines(section.text)
+        for key, section_chunks in by_section.items():
+            if key not in lines:  # an ingested document: its chunks, a sentence per line
+                lines[key] = [s for c in section_chunks for s in c.text.split("\n") if s.strip()]
+        # Instructions planted in a text never reach an answer; a trainer's document also loses any sentence that
+        # advises handing over a secret (vetted lessons quote scammers on purpose, so only the first rule applies).
+        for key, section_lines_ in lines.items():
+            vetted = key[0] in lesson_ids
+            # Dropped lines stay as "" so that written spans keep pointing at the right lines.
+            lines[key] = [screen_text(line, vetted=vetted) for line in section_lines_]
+        spans: list[Span] = []
+        written: set[tuple[str, str]] = set()
+        for a in authored:
+            key = (a.lesson_id, a.section_id)
+            if key not in lines or a.last >= len(lines[key]):
+                continue
+            written.add(key)
+            text = tuple(plain_line(x) for x in lines[key][a.first : a.last + 1] if x)
+            if not text:
+                continue
+            chunk = _chunk_for(lines[key][a.first], by_section[key])
+            spans.append(Span(*key, a.first, a.last, text, chunk, a.questions))
+        for key, section_text in lines.items():
+            if key in written:
+                continue
+            for i, line in enumerate(section_text):
+                if not line:
+                    continue
+                spans.append(Span(*key, i, i, (plain_line(line),), _chunk_for(line, by_section[key]), ()))
+        self.spans = spans
+        self._by_lesson: dict[str, list[int]] = {}
+        for i, span in enumerate(spans):
+            self._by_lesson.setdefault(span.lesson_id, []).append(i)
+        # One entry per question; a span without questions is matched by its own text.
+        self._owner: list[int] = []
+        texts: list[str] = []
+        for i, span in enumerate(spans):
+            for question in span.questions or (" ".join(span.lines),):
+                self._owner.append(i)
+                texts.append(question)
+        self.texts = texts
+        corpus = [lexical_tokens(t) or ["_"] for t in texts]
+        self._vocab = {tok for doc in corpus for tok in doc}
+        self._bm25 = bm25s.BM25()
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._owner_arr = np.asarray(self._owner, dtype=np.int64)
+        self._embed = embed
+        self._vectors = vectors if vectors is not None and len(vectors) == len(texts) else None
+
+    @property
+    def dense(self) -> bool:
+        """Whether questions are also matched by meaning (the question texts were embedded)."""
+        return self._vectors is not None and self._embed is not None
+
+    def spans_of(self, lesson_id: str) -> list[int]:
+        return self._by_lesson.get(lesson_id, [])
+
+    def lexical(self, query: str) -> np.ndarray:
+        """Each span's best BM25 score among its questions, scaled so the best span scores 1."""
+        best = np.zeros(len(self.spans), dtype=np.float32)
+        toks = [t for t in lexical_tokens(query) if t in self._vocab]
+        if not toks or not self.texts:
+            return best
+        scores = np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+        np.maximum.at(best, self._owner_arr, scores)
+        top = float(best.max())
+        return best / top if top > 0 else best
+
+    def semantic(self, query_vector: np.ndarray) -> np.ndarray:
+        """Each span's best cosine between the question and its questions (zeros without vectors)."""
+        best = np.zeros(len(self.spans), dtype=np.float32)
+        if self._vectors is None:
+            return best
+        sims = (self._vectors @ query_vector.astype(np.float32)).astype(np.float32)
+        best[:] = -1.0
+        np.maximum.at(best, self._owner_arr, sims)
+        return np.clip(best, 0.0, 1.0)

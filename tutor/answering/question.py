@@ -1,0 +1,91 @@
+"""What kind of question a learner asked: how-to, yes/no, what-is, and whether it leans on the previous turn."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tutor.text import fold, folded_syllables
+
+
+class Kind(StrEnum):
+    HOWTO = "howto"  # "làm sao kích hoạt…", "cách…": the steps
+    YESNO = "yesno"  # "có nên…không", "…được không": the plain answer first
+    WHAT = "what"  # "OTP là gì": the definition
+    OTHER = "other"
+
+
+# Accent-folded cues. Learners type without marks and in teencode ("ko", "dc", "ntn"), so every cue is folded.
+_HOWTO = re.compile(
+    r"\b(?:lam (?:sao|the nao|ntn|nhu the nao|nhu nao|gi)|cach(?: nao)?|the nao|nhu the nao|nhu nao|ntn|bang cach"
+    r"|cac buoc|huong dan|chi (?:cho|giup)|o dau|phai lam gi|can (?:gi|nhung gi)|xu ly|khac phuc|sua)\b"
+)
+_YESNO = re.compile(
+    r"\b(?:co nen|nen (?:\w+ ){0,6}khong|(?:co )?duoc khong|(?:co )?dc ko|(?:co )?duoc ko|co (?:an toan|sao|nguy hiem"
+    r"|phai|bi|can|the|duoc|nen)\b.*\b(?:khong|ko|k|hong|hem)|(?:khong|ko|hong|hem) (?:a|ah|vay|nhi|the)?\s*\??$"
+    r"|phai khong|dung khong|co that (?:la )?khong)"
+)
+_WHAT = re.compile(r"\b(?:la (?:gi|cai gi|sao)|nghia la|co nghia|dung de lam gi|de lam gi|la the nao)\b")
+# A question that leans on the previous turn: it opens with "thế/còn/vậy…", points back ("cái đó", "nó"), or ends
+# with "thì sao" and names nothing of its own.
+_LEANS_OPEN = re.compile(
+    r"^(?:the con|con (?:neu|khi|cai|may|iphone|android|voi|o)|the (?:thi|neu|lo|con|gio)|vay (?:thi|con|neu|lo)"
+    r"|neu (?:vay|the|no|ho|khong duoc)|roi (?:sao|sau do)|sau do|tiep (?:theo|theo thi)|con nua|the\b|vay\b"
+    r"|ma (?:neu|no|ho)|lo (?:no|ho|minh)|nhung (?:neu|ma) (?:no|ho))"
+)
+_LEANS_ANY = re.compile(
+    r"\b(?:cai (?:do|nay|kia|ay)|buoc (?:do|nay|kia|tiep)|viec (?:do|nay)|nhu vay|nhu the|o tren|vua roi|ban nay"
+    r"|luc nay|noi tren|ben do|cach do|ma do|no|ho|chung)\b"
+)
+_THEN_WHAT = re.compile(r"\b(?:thi sao|the nao|thi lam sao|thi sao a|thi sao vay|thi the nao)\s*\??$")
+#: Fewer syllables than this, and nothing of its own to search for: the question is a follow-up.
+_SHORT = 4
+# Everyday function words: a question made only of these names no topic.
+_FUNCTION_WORDS = (
+    "a ah ba bac ban cac cai chau chi cho chu co con cua da dang de den di do duoc gi giup hay hoi khi khong ko la "
+    "lai lam lo luc ma may minh mot nao neu nay nhi nhu nhung no nua o oi phai ra roi sao se thi the thoi toi tren "
+    "trong tu va vao vay ve voi vui long xin em anh ong chung ho kia nhe nha day doan"
+)
+_FUNCTION = frozenset(_FUNCTION_WORDS.split(" "))
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    kind: Kind
+    #: It cannot be understood without the learner's previous question.
+    leans_on_previous: bool
+
+
+def kind_of(question: str) -> Kind:
+    folded = fold(question)
+    if _WHAT.search(folded):
+        return Kind.WHAT
+    if _YESNO.search(folded):
+        return Kind.YESNO
+    if _HOWTO.search(folded):
+        return Kind.HOWTO
+    return Kind.OTHER
+
+
+def content_syllables(question: str) -> list[str]:
+    """The question's folded syllables that are not everyday function words."""
+    return [s for s in folded_syllables(question) if s not in _FUNCTION]
+
+
+def leans_on_previous(question: str) -> bool:
+    """True for "thế còn iPhone thì sao?", "nếu nó gọi lại thì sao", "cái đó ở đâu"; False for a question that
+    names its own topic ("có người gọi xưng công an đòi mã OTP"), which is searched alone."""
+    folded = fold(question).strip()
+    own = content_syllables(question)
+    if _LEANS_OPEN.search(folded):
+        return len(own) < 8  # "thế còn …" before a long, self-contained question is only a way to start
+    if len(own) < _SHORT:
+        return True
+    if _THEN_WHAT.search(folded) and len(own) < 6:
+        return True
+    return bool(_LEANS_ANY.search(folded)) and len(own) < 6
+
+
+def shape_of(question: str) -> QuestionShape:
+    return QuestionShape(kind_of(question), leans_on_previous(question))

@@ -1,0 +1,70 @@
+"""The composed answer as the learner reads it: a plain lead where it helps, the lesson's lines, citation marks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tutor.answering.compose import Composition
+from tutor.answering.question import Kind
+from tutor.text import fold, sentences, syllables
+from tutor.types import Hit
+
+# A yes/no question whose plain answer is "no" when the lesson's line is a prohibition: "có nên đọc mã cho họ không?"
+# → "Không nên." Only these forms: for "có sao không?" ("is it a problem?") a bare "Không." would say the opposite
+# of the rule, so such questions get the rule itself first and no lead word.
+_LEADS = (
+    (re.compile(r"\b(?:co nen|nen)\b.*\b(?:khong|ko|k|hong)\b|\bnen khong\b"), "Không nên."),
+    (re.compile(r"\b(?:duoc khong|dc ko|dc khong|duoc ko|co duoc)\b"), "Không nên."),
+    (re.compile(r"\b(?:co an toan|an toan khong|an toan ko)\b"), "Không an toàn."),
+)
+_PROHIBITION = re.compile(r"^(?:khong|dung|tuyet doi khong|chang|cho|cam)\b")
+
+
+def lead_for(question: str, kind: Kind, first_line: str) -> str | None:
+    """The one-word answer to put first, or None. Only for a yes/no question answered by a prohibition."""
+    if kind != Kind.YESNO or not _PROHIBITION.match(fold(first_line).lstrip("- *0123456789.)")):
+        return None
+    folded = fold(question)
+    return next((lead for pattern, lead in _LEADS if pattern.search(folded)), None)
+
+
+def _trim(lines: Sequence[str], budget: int) -> list[str]:
+    """Whole lines while they fit; a first line longer than the budget is cut after its sentences that fit."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        n = len(syllables(line))
+        if kept and used + n > budget:
+            break
+        if not kept and n > budget:
+            parts = sentences(line)
+            text = parts[0]
+            for part in parts[1:]:
+                if len(syllables(text + " " + part)) > budget:
+                    break
+                text += " " + part
+            kept.append(text)
+            break
+        kept.append(line)
+        used += n
+    return kept
+
+
+def render(composition: Composition, question: str, cited: Sequence[Hit], budget: int) -> str:
+    """One lesson line per line, each span closed by its citation mark; a lead first where it answers yes/no."""
+    index = {h.chunk.id: n for n, h in enumerate(cited, start=1)}
+    out: list[str] = []
+    left = budget
+    for span in composition.spans:
+        lines = _trim(span.lines, left) if left > 0 else []
+        if not lines:
+            continue
+        left -= sum(len(syllables(line)) for line in lines)
+        lines[-1] = f"{lines[-1]} [{index[span.chunk.id]}]"
+        out += lines
+    if not out:
+        return ""
+    first = composition.spans[0].lines[0]
+    lead = lead_for(question, composition.kind, first)
+    return "\n".join([lead, *out] if lead else out)
