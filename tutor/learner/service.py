@@ -36,7 +36,13 @@ from tutor.learner.errors import (
     PlacementNotFinishedError,
 )
 from tutor.learner.path import Recommendation, lesson_progress, recommend_lessons
-from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, PlacementSession, PlacementState
+from tutor.learner.placement import (
+    GROUP_PRIOR_MEAN,
+    SERVING_CONFIG,
+    PlacementResult,
+    PlacementSession,
+    PlacementState,
+)
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, Preferences, SkillRating
 from tutor.types import Group, Lesson, Level
@@ -211,7 +217,7 @@ class LearnerService:
     def start_placement(self, learner_id: str, domain: int | None = None) -> PlacementStep:
         """A new adaptive test over the whole bank (or one domain); returns its first question."""
         learner = self.store.get_learner(learner_id)
-        session = PlacementSession(self.bank, learner.group, domain)
+        session = PlacementSession(self.bank, learner.group, domain, SERVING_CONFIG)
         placement_id = self.store.start_placement(learner_id, session.state)
         item = session.next_item()
         self.store.save_placement(placement_id, session.state)
@@ -222,7 +228,7 @@ class LearnerService:
         record = self._placement(learner_id, placement_id)
         if record.state.finished:
             return PlacementStep(placement_id, True, None, len(record.state.responses), None, self._result(record))
-        session = PlacementSession.resume(self.bank, record.state)
+        session = PlacementSession.resume(self.bank, record.state, SERVING_CONFIG)
         item = session.next_item()
         if item is None:  # the stopping rule was met by the last saved answer
             result = session.result()
@@ -239,7 +245,7 @@ class LearnerService:
         ItemNotAskedError; neither writes anything.
         """
         record = self._placement(learner_id, placement_id)
-        session = PlacementSession.resume(self.bank, record.state)
+        session = PlacementSession.resume(self.bank, record.state, SERVING_CONFIG)
         correct = session.answer(item_id, choice)
         last = _outcome(self._by_id[item_id], correct)
         item = session.next_item()
