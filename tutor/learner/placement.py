@@ -409,4 +409,3 @@ def select_item(
     tied = np.flatnonzero(info >= float(info.max()) - tolerance - 1e-12)
     best = min(tied, key=lambda k: (domain_counts[pool[k].domain], -float(info[k]), pool[k].id))
     return pool[int(best)]
-
