@@ -213,7 +213,8 @@ def calibrate(
 
     col = {item_id: j for j, item_id in enumerate(fitted)}
     eligible = [i for i in fitted if counts[i][0] >= config.min_answers]
-    anchor_ids = list(dict.fromkeys(anchors)) if anchors else eligible
+    # With no item above min_answers yet, every fitted item anchors (nothing will be applied anyway).
+    anchor_ids = list(dict.fromkeys(anchors)) if anchors else (eligible or fitted)
     unknown = [a for a in anchor_ids if a not in col]
     if unknown or not anchor_ids:
         raise LearnerInputError(

@@ -148,7 +148,8 @@ def audit(
             if not usable:
                 continue
             st = StratifiedTable([np.asarray(t) for t in usable])
-            odds = float(st.oddsratio_pooled)
+            with np.errstate(divide="ignore", invalid="ignore"):  # no discordant answers: infinite or undefined
+                odds = float(st.oddsratio_pooled)
             if not math.isfinite(odds) or odds <= 0:
                 continue  # no discordant answers in any stratum: nothing to compare
             se = float(st.logodds_pooled_se)

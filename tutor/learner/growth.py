@@ -22,9 +22,9 @@ class GrowthConfig:
     #: by this (a random-walk prior, as in Glicko). With 0.1 the SD settles near 0.3 after many answers instead
     #: of shrinking to nothing, so a learner who has improved can still move up.
     drift_sd: float = 0.1
-    #: The level changes only when another level is at least this likely; 0.5 keeps a learner on a boundary from
-    #: flipping between two levels with every answer.
-    switch_probability: float = 0.5
+    #: The level changes only when another level is at least this likely. At 0.5 a learner sitting on a boundary
+    #: flipped level with every right-wrong pair (tests/learner/test_growth.py); 0.7 asks for a few answers more.
+    switch_probability: float = 0.7
     boundaries: tuple[float, float, float] = LEVEL_BOUNDARIES
 
 
