@@ -23,7 +23,6 @@ import random
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -266,8 +265,10 @@ def render(f: dict) -> str:  # type: ignore[type-arg]
         f"{c['items_fitted']} items fitted, {c['items_applied']} with ≥ 30 answers applied, {c['never_shown']} never "
         f"shown; mirt fit {c['seconds']} s.",
         f"- Correlation with the true difficulties: written {c['r_written_truth']:.3f} → recovered "
-        f"**{c['r_recovered_truth_applied']:.3f}** (applied items; all fitted items {c['r_recovered_truth_all_fitted']:.3f}).",
-        f"- RMSE of the bank in use against the truth: {c['rmse_bank_before']:.3f} → {c['rmse_bank_after']:.3f} logits.",
+        f"**{c['r_recovered_truth_applied']:.3f}** (applied items; all fitted items "
+        f"{c['r_recovered_truth_all_fitted']:.3f}).",
+        f"- RMSE of the bank in use against the truth: {c['rmse_bank_before']:.3f} → {c['rmse_bank_after']:.3f} "
+        "logits.",
         f"- Anchor mean (all applied items): {c['anchor_mean_written']:+.4f} written, {c['anchor_mean_after']:+.4f} "
         f"after; ability SD found {c['ability_sd']:.2f}. Items flagged misfitting (infit outside 0.7–1.3) although "
         f"the model is true: {c['misfit_flagged']}.",
@@ -299,14 +300,17 @@ def render(f: dict) -> str:  # type: ignore[type-arg]
         "",
         "## Fairness audit (Mantel-Haenszel, ETS C after Benjamini-Hochberg)",
         "",
-        f"- Planted: {', '.join(d['planted'])} ({', '.join(f'{k}: {v} answers' for k, v in d['planted_answers'].items())}).",
+        f"- Planted: {', '.join(d['planted'])} ("
+        + ", ".join(f"{k}: {v} answers" for k, v in d["planted_answers"].items())
+        + ").",
         f"- {d['tests']} item × comparison tests with ≥ 30 answers per side; flagged: "
         + (
             ", ".join(f"{r['item']} ({r['comparison']}, Δ {r['delta']:+.2f} ± {r['se']:.2f})" for r in d["flagged"])
             or "none"
         )
         + f". Class B (watch): {d['class_b']}.",
-        f"- Every planted item flagged: **{d['planted_all_flagged']}**; unplanted items flagged: **{d['unplanted_flagged']}**.",
+        f"- Every planted item flagged: **{d['planted_all_flagged']}**; unplanted items flagged: "
+        f"**{d['unplanted_flagged']}**.",
     ]
     return "\n".join(lines) + "\n"
 
