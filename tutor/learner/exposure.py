@@ -15,8 +15,9 @@ T = TypeVar("T")
 
 # Randomesque (Kingsbury & Zara, 1989) rather than Sympson-Hetter: it needs no exposure parameters tuned by
 # simulation and kept in step with every bank version, and on this bank it already keeps every item within 12-17%
-# of placements, against 50% with maximum information alone (eval/results/calibration.md). catsim 0.21's RandomesqueSelector does the same draw, but
-# needs its own item matrix and "administered" bookkeeping; the choice itself is three lines.
+# of placements, against 50% with maximum information alone (eval/results/calibration.md). catsim 0.21's
+# RandomesqueSelector does the same draw (it has no Sympson-Hetter), but needs its own item matrix and "administered"
+# bookkeeping; the choice itself is three lines.
 
 
 def randomesque_item(candidates: Iterable[QuizItem], theta: float, k: int, rng: random.Random) -> QuizItem:
