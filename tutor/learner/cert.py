@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from tutor.learner.errors import CertificateNotEarnedError, InvalidAnswerError, LearnerInputError, SigningKeyError
+from tutor.learner.exposure import systematic_sample
 from tutor.learner.placement import parse_group
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.store import check_pseudonym
@@ -84,6 +85,23 @@ class VerifyResult:
     payload: dict[str, Any] | None = None
 
 
+def final_test_pool(
+    bank: Iterable[QuizItem],
+    group: Group | str,
+    domain: int,
+    lesson_groups: Mapping[str, Collection[str]] | None = None,
+) -> list[QuizItem]:
+    """The items a group's final test may draw in one domain: the certified levels, lessons meant for the group."""
+    grp = parse_group(group)
+    return [
+        item
+        for item in bank
+        if item.domain == domain
+        and item.level in FINAL_TEST_LEVELS
+        and (lesson_groups is None or grp.value in lesson_groups.get(item.lesson_id, (grp.value,)))
+    ]
+
+
 def build_final_test(
     bank: Iterable[QuizItem],
     group: Group | str,
@@ -92,37 +110,47 @@ def build_final_test(
     per_domain: int = ITEMS_PER_DOMAIN,
     lesson_groups: Mapping[str, Collection[str]] | None = None,
 ) -> FinalTest:
-    """Pick `per_domain` Cơ bản/Trung cấp items in each of the group's domains, spread over competences.
+    """The group's blueprint: `per_domain` Cơ bản/Trung cấp items in each of its domains, spread over competences.
 
-    The same seed gives the same test (use e.g. f"{learner_id}:{attempt}"). With `lesson_groups` (lesson id ->
-    groups), items of lessons written for other groups only are left out.
+    Every eligible item of a domain is drawn with the same probability, per_domain / pool size (systematic
+    sampling over the pool shuffled within competences), so no item reaches more learners than the pool
+    allows (`final_test_exposure`). The same seed gives the same test (use e.g. f"{learner_id}:{attempt}").
+    With `lesson_groups` (lesson id -> groups), items of lessons written for other groups only are left out.
     """
     grp = parse_group(group)
+    items = list(bank)
     rng = random.Random(str(seed))
     chosen: list[QuizItem] = []
     for domain in GROUP_DOMAINS[grp]:
         by_competence: dict[str, list[QuizItem]] = defaultdict(list)
-        for item in bank:
-            if item.domain != domain or item.level not in FINAL_TEST_LEVELS:
-                continue
-            if lesson_groups is not None and grp.value not in lesson_groups.get(item.lesson_id, (grp.value,)):
-                continue
+        for item in final_test_pool(items, grp, domain, lesson_groups):
             by_competence[item.competence].append(item)
         if sum(len(v) for v in by_competence.values()) < per_domain:
             raise LearnerInputError(
                 f"Ngân hàng câu hỏi chưa đủ {per_domain} câu cơ bản cho lĩnh vực {domain}; bổ sung corpus/quiz/."
             )
-        queues = [sorted(items, key=lambda i: i.id) for _, items in sorted(by_competence.items())]
+        queues = [sorted(v, key=lambda i: i.id) for _, v in sorted(by_competence.items())]
         for queue in queues:
             rng.shuffle(queue)
         rng.shuffle(queues)
-        picked = 0
-        while picked < per_domain:  # round-robin over competences
-            for queue in queues:
-                if queue and picked < per_domain:
-                    chosen.append(queue.pop())
-                    picked += 1
+        chosen.extend(systematic_sample([item for queue in queues for item in queue], per_domain, rng))
     return FinalTest(grp, tuple(chosen))
+
+
+def final_test_exposure(
+    bank: Iterable[QuizItem],
+    group: Group | str,
+    *,
+    per_domain: int = ITEMS_PER_DOMAIN,
+    lesson_groups: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, float]:
+    """item id -> the share of the group's final tests that show it (per_domain / the domain's pool size)."""
+    items = list(bank)
+    out: dict[str, float] = {}
+    for domain in GROUP_DOMAINS[parse_group(group)]:
+        pool = final_test_pool(items, group, domain, lesson_groups)
+        out.update({item.id: min(1.0, per_domain / len(pool)) for item in pool})
+    return out
 
 
 def grade_final_test(test: FinalTest, answers: Mapping[str, int]) -> FinalTestResult:

@@ -73,6 +73,10 @@ class DomainLevelRow(Base):
     theta: Mapped[float] = mapped_column(Float, nullable=False)
     se: Mapped[float] = mapped_column(Float, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: Practice answers in this domain since the level was last set (by a placement or a level change): the
+    #: "why" of the next change ("after 5 right answers out of 6").
+    practice_right: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    practice_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class CompetenceSkillRow(Base):
@@ -116,6 +120,8 @@ class PlacementRow(Base):
     se: Mapped[float | None] = mapped_column(Float, nullable=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The quiz-bank version whose difficulties placed the learner (0: as written in corpus/quiz/).
+    bank_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class CertificateRow(Base):
@@ -206,6 +212,24 @@ class FeedbackRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+class BankVersionRow(Base):
+    """A calibration applied by an operator (`tutor quiz apply`): the difficulty of every item from then on."""
+
+    __tablename__ = "bank_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    #: The version the proposal was calibrated from (0: the written bank).
+    based_on: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: sha256 of the proposal file, so a version can be traced to the reviewed file.
+    proposal_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: item id -> difficulty (logits) for every item of the bank when it was applied.
+    difficulties: Mapped[dict[str, float]] = mapped_column(JSON, nullable=False)
+    #: Items whose difficulty this version changed.
+    n_changed: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 #: Every table holding a learner's data, child tables first: delete_learner empties each of them.
 LEARNER_TABLES: tuple[type[Base], ...] = (
     FeedbackRow,
@@ -219,3 +243,6 @@ LEARNER_TABLES: tuple[type[Base], ...] = (
     CertificateRow,
     LearnerRow,
 )
+
+#: Tables that hold no learner data (no learner_id column): the bank versions an operator applied.
+SHARED_TABLES: tuple[type[Base], ...] = (BankVersionRow,)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from tutor.learner.errors import (
     PlacementStateError,
     UnknownGroupError,
 )
+from tutor.learner.exposure import randomesque_item
 from tutor.learner.quizbank import QuizItem
 from tutor.types import Group, Level
 
@@ -71,9 +73,14 @@ class PlacementConfig:
     #: (content balancing). 0.005 keeps every pick within ~2% of the maximum information.
     info_tolerance: float = 0.005
     boundaries: tuple[float, float, float] = LEVEL_BOUNDARIES
+    #: Exposure control (tutor.learner.exposure): pick at random among this many most informative items; 1 is pure
+    #: maximum information, which showed one item to 55% of simulated placements.
+    randomesque: int = 1
 
 
 DEFAULT_CONFIG = PlacementConfig()
+#: What learners get: randomesque over the 5 best items (eval/results/calibration.md has the exposure figures).
+SERVING_CONFIG = replace(DEFAULT_CONFIG, randomesque=5)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,8 @@ class PlacementState:
     finished: bool = False
     theta: float | None = None
     se: float | None = None
+    #: The bank version whose difficulties this placement uses (0: the difficulties written in corpus/quiz/).
+    bank_version: int = 0
 
 
 def rasch_p(theta: float | npt.NDArray[np.float64], b: float | npt.NDArray[np.float64]) -> Any:
@@ -235,8 +244,13 @@ class PlacementSession:
         config: PlacementConfig = DEFAULT_CONFIG,
         asked: Sequence[str] = (),
         responses: Sequence[bool] = (),
+        rng: random.Random | None = None,
+        bank_version: int = 0,
     ) -> None:
         self.group = parse_group(group)
+        self.bank_version = bank_version
+        # Only the randomesque choice draws from it; the chosen item is saved, so a resume needs no seed.
+        self._rng = rng or random.Random()
         self.domain = _check_domain(domain)
         self.config = config
         self.asked = list(asked)
@@ -256,11 +270,15 @@ class PlacementSession:
 
     @classmethod
     def resume(
-        cls, bank: Sequence[QuizItem], state: PlacementState, config: PlacementConfig = DEFAULT_CONFIG
+        cls,
+        bank: Sequence[QuizItem],
+        state: PlacementState,
+        config: PlacementConfig = DEFAULT_CONFIG,
+        rng: random.Random | None = None,
     ) -> PlacementSession:
         if state.finished:
             raise PlacementFinishedError("Bài xếp lớp này đã kết thúc; xem kết quả hoặc bắt đầu bài mới.")
-        return cls(bank, state.group, state.domain, config, state.asked, state.responses)
+        return cls(bank, state.group, state.domain, config, state.asked, state.responses, rng, state.bank_version)
 
     # -- state -------------------------------------------------------------------------------------------
 
@@ -306,9 +324,8 @@ class PlacementSession:
     @property
     def state(self) -> PlacementState:
         est = self.estimate()
-        return PlacementState(
-            self.group, self.domain, tuple(self.asked), tuple(self.responses), self.finished, est.theta, est.se
-        )
+        asked, responses, done = tuple(self.asked), tuple(self.responses), self.finished
+        return PlacementState(self.group, self.domain, asked, responses, done, est.theta, est.se, self.bank_version)
 
     # -- steps -------------------------------------------------------------------------------------------
 
@@ -318,7 +335,11 @@ class PlacementSession:
             return pending
         if self.should_stop():
             return None
-        item = select_item(self._eligible(), self.estimate().theta, self._domain_counts(), self.config.info_tolerance)
+        eligible, theta = self._eligible(), self.estimate().theta
+        if self.config.randomesque > 1:
+            item = randomesque_item(eligible, theta, self.config.randomesque, self._rng)
+        else:
+            item = select_item(eligible, theta, self._domain_counts(), self.config.info_tolerance)
         self.asked.append(item.id)
         return item
 

@@ -7,7 +7,7 @@ import statistics
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tutor.auth.policy import not_found_for_others
 from tutor.errors import NotFoundError
+from tutor.learner.bankversion import BankVersions, VersionedBank
 from tutor.learner.cert import (
     PASS_DOMAIN,
     PASS_OVERALL,
@@ -35,8 +36,15 @@ from tutor.learner.errors import (
     LearnerInputError,
     PlacementNotFinishedError,
 )
+from tutor.learner.growth import LevelChange
 from tutor.learner.path import Recommendation, lesson_progress, recommend_lessons
-from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, PlacementSession, PlacementState
+from tutor.learner.placement import (
+    GROUP_PRIOR_MEAN,
+    SERVING_CONFIG,
+    PlacementResult,
+    PlacementSession,
+    PlacementState,
+)
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, Preferences, SkillRating
 from tutor.types import Group, Lesson, Level
@@ -59,6 +67,8 @@ class Profile:
     recommendations: list[Recommendation]
     certificates: list[dict[str, Any]]
     active_placement: str | None
+    #: The latest level changes, newest first, each with its reason.
+    level_changes: list[LevelChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ class PlacementStep:
 class PracticeOutcome:
     outcome: AnswerOutcome
     skill: SkillRating
+    #: Set when this answer moved the domain's level (with the reason shown to the learner).
+    level_change: LevelChange | None = None
 
 
 @dataclass(frozen=True)
@@ -144,12 +156,18 @@ class LearnerService:
     """Orchestrates the learner model. Every method that touches learner data takes the acting learner's id."""
 
     def __init__(
-        self, store: LearnerStore, bank: Sequence[QuizItem], lessons: Mapping[str, Lesson], signing_key_path: Path
+        self,
+        store: LearnerStore,
+        bank: Sequence[QuizItem],
+        lessons: Mapping[str, Lesson],
+        signing_key_path: Path,
+        versions: BankVersions | None = None,
     ) -> None:
         self.store = store
+        #: The bank as written in corpus/quiz/; the difficulties in use come from `banks` (applied calibrations).
         self.bank = list(bank)
+        self.banks = VersionedBank(self.bank, versions)
         self.lessons = dict(lessons)
-        self._by_id = {item.id: item for item in self.bank}
         self._key_path = signing_key_path
         self._key: Ed25519PrivateKey | None = None
         self._key_lock = threading.Lock()
@@ -195,7 +213,17 @@ class LearnerService:
             level=level,
         )
         active = snap.active_placement
-        return Profile(learner, levels, level, skills, progress, recs, snap.certificates, active.id if active else None)
+        return Profile(
+            learner,
+            levels,
+            level,
+            skills,
+            progress,
+            recs,
+            snap.certificates,
+            active.id if active else None,
+            snap.level_changes,
+        )
 
     # -- placement -------------------------------------------------------------------------------------------
 
@@ -211,7 +239,8 @@ class LearnerService:
     def start_placement(self, learner_id: str, domain: int | None = None) -> PlacementStep:
         """A new adaptive test over the whole bank (or one domain); returns its first question."""
         learner = self.store.get_learner(learner_id)
-        session = PlacementSession(self.bank, learner.group, domain)
+        version, bank = self.banks.current()
+        session = PlacementSession(bank, learner.group, domain, SERVING_CONFIG, bank_version=version)
         placement_id = self.store.start_placement(learner_id, session.state)
         item = session.next_item()
         self.store.save_placement(placement_id, session.state)
@@ -222,7 +251,7 @@ class LearnerService:
         record = self._placement(learner_id, placement_id)
         if record.state.finished:
             return PlacementStep(placement_id, True, None, len(record.state.responses), None, self._result(record))
-        session = PlacementSession.resume(self.bank, record.state)
+        session = PlacementSession.resume(self.banks.get(record.state.bank_version), record.state, SERVING_CONFIG)
         item = session.next_item()
         if item is None:  # the stopping rule was met by the last saved answer
             result = session.result()
@@ -239,9 +268,9 @@ class LearnerService:
         ItemNotAskedError; neither writes anything.
         """
         record = self._placement(learner_id, placement_id)
-        session = PlacementSession.resume(self.bank, record.state)
+        session = PlacementSession.resume(self.banks.get(record.state.bank_version), record.state, SERVING_CONFIG)
         correct = session.answer(item_id, choice)
-        last = _outcome(self._by_id[item_id], correct)
+        last = _outcome(self.item(item_id), correct)
         item = session.next_item()
         if item is None:
             result = session.result()
@@ -258,12 +287,17 @@ class LearnerService:
 
     def _result(self, record: PlacementRecord) -> PlacementResult:
         st: PlacementState = record.state
-        return PlacementSession(self.bank, st.group, st.domain, asked=st.asked, responses=st.responses).result()
+        bank = self.banks.get(st.bank_version)
+        return PlacementSession(
+            bank, st.group, st.domain, asked=st.asked, responses=st.responses, bank_version=st.bank_version
+        ).result()
 
     # -- practice --------------------------------------------------------------------------------------------
 
     def item(self, item_id: str) -> QuizItem:
-        item = self._by_id.get(item_id)
+        """The item with the difficulty currently in use."""
+        _, bank = self.banks.current()
+        item = next((i for i in bank if i.id == item_id), None)
         if item is None:
             raise LearnerInputError(f"Không có câu hỏi '{item_id}' trong ngân hàng câu hỏi.")
         return item
@@ -280,8 +314,8 @@ class LearnerService:
         if not 0 <= choice < len(item.options):
             raise InvalidAnswerError(f"Câu {item_id} chỉ có {len(item.options)} phương án (từ 0).")
         correct = item.is_correct(choice)
-        skill = self.store.record_answer(learner_id, item, correct)
-        return PracticeOutcome(_outcome(item, correct), skill)
+        done = self.store.record_practice(learner_id, item, correct)
+        return PracticeOutcome(_outcome(item, correct), done.skill, done.level_change)
 
     # -- final test and certificate ---------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
@@ -17,6 +17,14 @@ from sqlalchemy.orm import Session
 from tutor.errors import NotFoundError
 from tutor.learner import db
 from tutor.learner.errors import ConsentRequiredError, InvalidLearnerDataError, PlacementFinishedError
+from tutor.learner.growth import (
+    DEFAULT_GROWTH,
+    GrowthConfig,
+    LevelChange,
+    placement_change,
+    practice_change,
+    update_domain,
+)
 from tutor.learner.models import (
     LEARNER_TABLES,
     CertificateRow,
@@ -75,6 +83,13 @@ class SkillRating:
 
 
 @dataclass(frozen=True)
+class PracticeRecord:
+    skill: SkillRating
+    #: Set when this answer moved the domain's level.
+    level_change: LevelChange | None = None
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     id: int
     kind: str
@@ -102,6 +117,8 @@ class LearnerSnapshot:
     latest_answers: dict[str, bool]
     active_placement: PlacementRecord | None
     certificates: list[dict[str, Any]]
+    #: The latest level changes, newest first.
+    level_changes: list[LevelChange] = field(default_factory=list)
 
 
 def elo_update(rating: float, n: int, difficulty: float, correct: bool) -> float:
@@ -235,6 +252,7 @@ class LearnerStore(db.Transactional):
             row = DomainLevelRow(learner_id=learner_id, domain=domain)
             s.add(row)
         row.level, row.theta, row.se, row.updated_at = level.value, float(theta), float(se), utcnow()
+        row.practice_right = row.practice_total = 0
         s.flush()
 
     def domain_levels(self, learner_id: str) -> dict[int, DomainLevel]:
@@ -248,7 +266,14 @@ class LearnerStore(db.Transactional):
         return {r.domain: DomainLevel(r.domain, Level(r.level), r.theta, r.se) for r in rows}
 
     def record_answer(self, learner_id: str, item: QuizItem, correct: bool) -> SkillRating:
-        """Update the competence's Elo rating and log the answer, both or neither."""
+        """Update the competence's Elo rating and the domain's level, and log the answer, all or nothing."""
+        return self.record_practice(learner_id, item, correct).skill
+
+    def record_practice(
+        self, learner_id: str, item: QuizItem, correct: bool, growth: GrowthConfig = DEFAULT_GROWTH
+    ) -> PracticeRecord:
+        """A practice answer: the competence's Elo rating, the placed domain's ability and level (a level change is
+        logged with its reason), and the answer itself, in one transaction."""
         with self._tx() as s:
             learner = self._learner_row(s, learner_id)
             skill = s.get(CompetenceSkillRow, (learner_id, item.competence))
@@ -269,7 +294,28 @@ class LearnerStore(db.Transactional):
                 "rating": round(skill.rating, 4),
             }
             self._add_history(s, learner_id, "answer", payload)
-            return SkillRating(skill.competence, skill.rating, skill.n)
+            change = self._grow_domain(s, learner_id, item, correct, growth)
+            return PracticeRecord(SkillRating(skill.competence, skill.rating, skill.n), change)
+
+    def _grow_domain(
+        self, s: Session, learner_id: str, item: QuizItem, correct: bool, growth: GrowthConfig
+    ) -> LevelChange | None:
+        # Only a placed domain moves: before any placement there is no level to show or to change.
+        row = s.get(DomainLevelRow, (learner_id, item.domain))
+        if row is None:
+            return None
+        before = Level(row.level)
+        update = update_domain(row.theta, row.se, before, item.difficulty, correct, growth)
+        row.practice_right += int(correct)
+        row.practice_total += 1
+        row.theta, row.se, row.level, row.updated_at = update.theta, update.se, update.level.value, utcnow()
+        change = None
+        if update.changed(before):
+            change = practice_change(item.domain, before, update.level, row.practice_right, row.practice_total)
+            self._add_history(s, learner_id, "level-change", change.payload())
+            row.practice_right = row.practice_total = 0
+        s.flush()
+        return change
 
     def skills(self, learner_id: str) -> dict[str, SkillRating]:
         with self._tx() as s:
@@ -327,7 +373,14 @@ class LearnerStore(db.Transactional):
         with self._tx() as s:
             self._learner_row(s, learner_id)
             pid = str(uuid.uuid4())
-            row = PlacementRow(id=pid, learner_id=learner_id, domain=state.domain, state="active", started_at=utcnow())
+            row = PlacementRow(
+                id=pid,
+                learner_id=learner_id,
+                domain=state.domain,
+                state="active",
+                started_at=utcnow(),
+                bank_version=state.bank_version,
+            )
             row.asked, row.responses, row.theta, row.se = (
                 list(state.asked),
                 list(state.responses),
@@ -352,14 +405,18 @@ class LearnerStore(db.Transactional):
             s.flush()
             if result is None:
                 return
+            before = self._domain_levels(s, row.learner_id)
             for est in result.domains.values():
                 self._upsert_domain_level(s, row.learner_id, est.domain, est.level, est.theta, est.se)
+                old = before.get(est.domain)
+                if old is not None and old.level is not est.level:
+                    change = placement_change(est.domain, old.level, est.level, result.n_items)
+                    self._add_history(s, row.learner_id, "level-change", change.payload())
             row.state, row.finished_at = "finished", utcnow()
             row.theta, row.se = result.theta, result.se
             s.flush()
-            self._add_history(
-                s, row.learner_id, "placement", {"event": "finished", "placement_id": placement_id, **result.to_dict()}
-            )
+            finished = {"event": "finished", "placement_id": placement_id, "bank_version": row.bank_version}
+            self._add_history(s, row.learner_id, "placement", {**finished, **result.to_dict()})
 
     def _placement_row(self, s: Session, placement_id: str) -> PlacementRow:
         row = s.get(PlacementRow, placement_id)
@@ -390,7 +447,9 @@ class LearnerStore(db.Transactional):
     def _placement_record(row: PlacementRow, group: Group) -> PlacementRecord:
         responses = tuple(bool(r) for r in row.responses)
         finished = row.state == "finished"
-        state = PlacementState(group, row.domain, tuple(row.asked), responses, finished, row.theta, row.se)
+        state = PlacementState(
+            group, row.domain, tuple(row.asked), responses, finished, row.theta, row.se, row.bank_version
+        )
         ended = as_utc(row.finished_at) if row.finished_at is not None else None
         return PlacementRecord(row.id, row.learner_id, state, as_utc(row.started_at), ended)
 
@@ -432,4 +491,15 @@ class LearnerStore(db.Transactional):
                 self._latest_answers(s, learner_id),
                 self._active_placement(s, row),
                 self._certificates(s, learner_id),
+                self._level_changes(s, learner_id),
             )
+
+    @staticmethod
+    def _level_changes(s: Session, learner_id: str, limit: int = 10) -> list[LevelChange]:
+        query = (
+            select(HistoryRow)
+            .where(HistoryRow.learner_id == learner_id, HistoryRow.kind == "level-change")
+            .order_by(HistoryRow.id.desc())
+            .limit(limit)
+        )
+        return [LevelChange.from_payload(r.payload, as_utc(r.created_at)) for r in s.scalars(query)]

@@ -19,6 +19,7 @@ from tutor.api.schemas_learner import (
     ItemOut,
     LearnerIn,
     LearnerOut,
+    LevelChangeOut,
     OutcomeOut,
     PracticeOut,
     ProfileOut,
@@ -85,6 +86,7 @@ def practice(learner_id: str, req: AnswerIn, principal: PrincipalDep, learners: 
         competence=done.skill.competence,
         rating=round(done.skill.rating, 3),
         n=done.skill.n,
+        level_change=LevelChangeOut.from_change(done.level_change) if done.level_change else None,
     )
 
 
