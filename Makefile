@@ -9,8 +9,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test).
-APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji
+# Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test; redis-server for the multi-worker
+# test; nginx so `nginx -t` checks deploy/nginx/). PostgreSQL 15 comes with the machine.
+APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji redis-server nginx
 SYS_STAMP := $(VENV)/.installed-sys
 
 RUN_STAMP := $(VENV)/.installed-run
@@ -42,7 +43,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 $(DEV_STAMP): pyproject.toml $(SYS_STAMP) | $(BIN)/python
 	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres]'
+	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres,redis]'
 	@touch $@ $(RUN_STAMP)
 
 $(SYS_STAMP): | $(BIN)/python

