@@ -18,6 +18,7 @@ from tutor.index.hybrid import HybridRetriever
 from tutor.learner.quizbank import load_quiz_bank
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
+from tutor.llm.pool import EndpointPool, split_hosts
 from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
 from tutor.ops.jobs import JobBoard, MemoryJobBoard
 from tutor.ops.usage import Usage, UsageCounter
@@ -74,25 +75,43 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
 
         path = settings.llm_model_path or assemble(QWEN_05B, settings.models_dir)
         inner = LlamaCppChatModel(path, n_ctx=settings.llm_ctx, threads=settings.llm_threads)
-    elif settings.llm == "ollama":
-        from tutor.llm.ollama import OllamaChatModel
-
-        inner = OllamaChatModel(settings.ollama_host, settings.ollama_model, timeout=read_timeout)
-    elif settings.llm == "openai":
-        from tutor.llm.openai_compat import OpenAICompatChatModel
-
-        inner = OpenAICompatChatModel(
-            settings.openai_base_url, settings.openai_model, settings.openai_api_key, timeout=read_timeout
-        )
+    elif settings.llm in ("ollama", "openai"):
+        inner = build_endpoint_pool(settings, read_timeout)
     else:
         return None  # "extractive": answers are the best lesson passages, no generation
+    per_endpoint = settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm]
+    servers = len(inner.endpoints) if isinstance(inner, EndpointPool) else 1
     return ResilientChatModel(
         inner,
-        concurrency=settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm],
+        # The pool's servers each take `per_endpoint` answers at once from this worker.
+        concurrency=per_endpoint * servers,
         queue=settings.llm_queue,
         token_timeout=settings.llm_token_timeout,
         total_timeout=settings.llm_timeout,
         breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown),
+    )
+
+
+def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool:
+    """One client per server of TUTOR_OLLAMA_HOST or TUTOR_OPENAI_BASE_URL (comma-separated), each with a breaker."""
+    endpoints: list[tuple[str, ChatModel]] = []
+    if settings.llm == "ollama":
+        from tutor.llm.ollama import OllamaChatModel
+
+        for host in split_hosts(settings.ollama_host, "TUTOR_OLLAMA_HOST"):
+            endpoints.append((host, OllamaChatModel(host, settings.ollama_model, timeout=read_timeout)))
+    else:
+        from tutor.llm.openai_compat import OpenAICompatChatModel, split_base_urls
+
+        for url in split_base_urls(settings.openai_base_url):
+            model = OpenAICompatChatModel(url, settings.openai_model, settings.openai_api_key, timeout=read_timeout)
+            endpoints.append((url, model))
+    return EndpointPool(
+        endpoints,
+        policy=settings.llm_pool,
+        per_endpoint=settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm],
+        failures=settings.breaker_failures,
+        cooldown=settings.breaker_cooldown,
     )
 
 
