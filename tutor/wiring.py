@@ -11,7 +11,7 @@ from tutor.answering.scope import CALIBRATED_EMBEDDER, ScopeGate, inside_example
 from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.errors import ConfigError
-from tutor.index.bm25 import BM25Index
+from tutor.index.bm25 import open_bm25
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import load_index
 from tutor.index.hybrid import HybridRetriever
@@ -117,7 +117,7 @@ def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool
 
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     store, _ = load_index(settings.index_dir, embedder.id)
-    return HybridRetriever(embedder, store, BM25Index(store.chunks))
+    return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks))
 
 
 def scope_gate_applies(settings: Settings, embedder: Embedder) -> bool:
