@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.learner.conftest import _create_database, pg_server  # noqa: F401 - pytest finds fixtures by name
+from tests.learner.conftest import pg_server  # noqa: F401 - pytest finds fixtures by name
 from tutor.testing.service import free_port
 
-__all__ = ["pg_server", "postgres_url", "redis_url"]
+__all__ = ["pg_server", "redis_server", "redis_url"]
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +63,3 @@ def redis_url(redis_server: str) -> Iterator[str]:
     client.flushdb()
     client.close()
     yield url
-
-
-@pytest.fixture
-def postgres_url(pg_server: str) -> str:  # noqa: F811 - the imported fixture, requested by name
-    """A fresh database on the session's PostgreSQL 15 server."""
-    return _create_database(pg_server)

@@ -105,9 +105,7 @@ def test_a_job_whose_worker_died_reads_as_failed_once_its_lease_runs_out(redis_u
 
 
 def _answer(level: Level, degraded: bool) -> Answer:
-    return Answer(
-        question="q", level=level, group=Group.NGUOI_DAN, text="t", citations=(), hits=(), degraded=degraded
-    )
+    return Answer(question="q", level=level, group=Group.NGUOI_DAN, text="t", citations=(), hits=(), degraded=degraded)
 
 
 def test_usage_counted_by_two_workers_adds_up(redis_url: str):
