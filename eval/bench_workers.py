@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tutor.config import Settings  # noqa: E402
-from tutor.index.build import save_bm25  # noqa: E402
+from tutor.index.build import save_lexical  # noqa: E402
 from tutor.index.faiss_store import FaissStore, Manifest, load_index, save_index  # noqa: E402
 from tutor.testing.service import free_port, running, worker_pids  # noqa: E402
 from tutor.text import sentences  # noqa: E402
@@ -72,7 +72,7 @@ def synthetic_index(real_data: Path, out: Path, n: int) -> Path:
     big = FaissStore.from_vectors(vecs, chunks)
     print(f"built a {big.kind} index of {n} chunks in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     fake = Manifest(manifest.embedder, manifest.dim, "synthetic", n, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    save_index(out / "index", big, fake, extra=lambda d: save_bm25(d, big.chunks))
+    save_index(out / "index", big, fake, extra=lambda d: save_lexical(d, big.chunks))
     return out
 
 

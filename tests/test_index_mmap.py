@@ -66,3 +66,16 @@ def test_retrieval_over_the_mapped_index_finds_the_lesson(built_settings: Settin
     retriever = build_retriever(built_settings, hash_embedder)
     hits = retriever.retrieve("kích hoạt tài khoản định danh điện tử mức 2", 3)
     assert hits and hits[0].chunk.lesson_id == "vneid-muc-2"
+
+
+def test_the_saved_diacritic_restorer_restores_like_the_built_one_and_is_mapped(built_settings: Settings):
+    from tutor.diacritics import DiacriticRestorer
+    from tutor.index.hybrid import RESTORER_DIR, build_restorer
+
+    store, _ = load_index(built_settings.index_dir, "hash:256")
+    assert store.source is not None
+    saved, built = DiacriticRestorer.load(store.source / RESTORER_DIR), build_restorer(list(store.chunks))
+    for typed in ("kich hoat tai khoan dinh danh muc 2", "co nguoi goi xung cong an doi ma OTP", "Xin Chao zzz"):
+        assert saved.restore(typed) == built.restore(typed)
+    assert saved.restore("kich hoat tai khoan") != "kich hoat tai khoan"
+    assert str(store.source / RESTORER_DIR / "forms.txt") in _mapped_files()

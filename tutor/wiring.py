@@ -14,7 +14,7 @@ from tutor.errors import ConfigError
 from tutor.index.bm25 import open_bm25
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import load_index
-from tutor.index.hybrid import HybridRetriever
+from tutor.index.hybrid import HybridRetriever, open_restorer
 from tutor.learner.quizbank import load_quiz_bank
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
@@ -117,7 +117,8 @@ def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool
 
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     store, _ = load_index(settings.index_dir, embedder.id)
-    return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks))
+    restorer = open_restorer(store.source, store.chunks)
+    return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), restorer=restorer)
 
 
 def scope_gate_applies(settings: Settings, embedder: Embedder) -> bool:

@@ -319,3 +319,43 @@ def test_a_tokens_budget_is_spent_once_across_both_workers(service: Service):
     assert statuses.count(200) == API_BUDGET and statuses.count(429) == sent - API_BUDGET
     assert all(ticks >= 3 for ticks in used.values()), f"one worker answered nothing: {used}"
     assert anonymous.status_code == 200
+
+
+def test_a_rebuild_started_on_one_worker_is_seen_and_served_by_both(service: Service):
+    made = subprocess.run(
+        [sys.executable, "-m", "tutor.cli", "token", "create", "--role", "operator"],
+        env=service.env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    operator = {"Authorization": f"Bearer {made.stdout.strip()}", "Connection": "close"}
+    old = httpx.get(f"{service.base}/api/admin/index", headers=operator).json()["serving_version"]
+    started = httpx.post(f"{service.base}/api/admin/index/rebuild", headers=operator)
+    assert started.status_code == 202
+    job_id = started.json()["id"]
+    deadline = time.monotonic() + 120
+    while True:  # the job's status, read from whichever worker answers (Redis holds it)
+        status = httpx.get(f"{service.base}/api/admin/index", headers=operator).json()["rebuild"]
+        assert status["id"] == job_id
+        if status["state"] != "running":
+            break
+        assert time.monotonic() < deadline, "the rebuild never finished"
+        time.sleep(0.5)
+    assert status["state"] == "succeeded", status
+    new, finished = status["result"]["version"], time.monotonic()
+    assert new != old
+    # 40 requests on fresh connections land on both workers (all on one: 2 in 10^12); every one must serve `new`.
+    # A worker looks for a new index when a request needs the tutor (a question, /readyz), at most every 5 s.
+    while True:
+        for _ in range(40):
+            httpx.get(f"{service.base}/readyz", headers={"Connection": "close"})
+        seen = [
+            httpx.get(f"{service.base}/api/admin/index", headers=operator).json()["serving_version"] for _ in range(40)
+        ]
+        if set(seen) == {new}:
+            break
+        assert time.monotonic() - finished < 60, f"still serving {set(seen) - {new}}"
+        time.sleep(1)
+    print(f"\nrebuilt index {new} served by both workers {time.monotonic() - finished:.1f} s after the job finished")

@@ -15,6 +15,7 @@ from tutor.errors import IndexMismatchError
 from tutor.index.bm25 import BM25_DIR, BM25Index
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import FaissStore, Manifest, read_manifest, save_index
+from tutor.index.hybrid import RESTORER_DIR, build_restorer
 from tutor.protocols import Embedder
 from tutor.text import for_matching
 from tutor.types import Chunk
@@ -88,12 +89,14 @@ def build_index(
         chunk_count=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
-    save_index(index_root, store, manifest, extra=lambda directory: save_bm25(directory, store.chunks))
+    save_index(index_root, store, manifest, extra=lambda directory: save_lexical(directory, store.chunks))
     return manifest
 
 
-def save_bm25(directory: Path, chunks: Sequence[Chunk]) -> None:
-    """The lexical index, built once here instead of in every worker at start-up, and opened memory-mapped."""
+def save_lexical(directory: Path, chunks: Sequence[Chunk]) -> None:
+    """BM25 and the diacritic restorer, built once here instead of in every worker at start-up, and opened
+    memory-mapped by each worker (tutor.wiring.build_retriever)."""
     target = directory / BM25_DIR
     target.mkdir()
     BM25Index(chunks).save(target)
+    build_restorer(chunks).save(directory / RESTORER_DIR)

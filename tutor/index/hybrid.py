@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -12,10 +14,24 @@ from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
 from tutor.text import fold, for_matching
-from tutor.types import Hit
+from tutor.types import Chunk, Hit
 
 #: Chunks whose text feeds the diacritic restorer.
 RESTORER_CHUNKS = 5000
+#: The folder, beside index.faiss, where the restorer built from those chunks is saved (and mapped from).
+RESTORER_DIR = "restorer"
+
+
+def build_restorer(chunks: Sequence[Chunk]) -> DiacriticRestorer:
+    """The vocabulary comes from the lessons, which lead the store; a cap keeps start-up fast at scale."""
+    return DiacriticRestorer(c.embed_text for c in chunks[:RESTORER_CHUNKS])
+
+
+def open_restorer(source: Path | None, chunks: Sequence[Chunk]) -> DiacriticRestorer:
+    """The restorer saved with an index version (mapped, shared by the workers), else built from the chunks."""
+    if source is not None and DiacriticRestorer.saved_in(source / RESTORER_DIR):
+        return DiacriticRestorer.load(source / RESTORER_DIR)
+    return build_restorer(chunks)
 
 
 @dataclass(frozen=True)
@@ -36,7 +52,13 @@ class FusionWeights:
 
 class HybridRetriever:
     def __init__(
-        self, embedder: Embedder, store: FaissStore, bm25: BM25Index, weights: FusionWeights | None = None
+        self,
+        embedder: Embedder,
+        store: FaissStore,
+        bm25: BM25Index,
+        weights: FusionWeights | None = None,
+        *,
+        restorer: DiacriticRestorer | None = None,
     ) -> None:
         self._embedder = embedder
         self._store = store
@@ -44,8 +66,7 @@ class HybridRetriever:
         self._w = weights or FusionWeights()
         # The trainer preview asks one question at every level; embed it once.
         self._embed_query = functools.lru_cache(maxsize=512)(embedder.embed_query)
-        # The vocabulary comes from the lessons, which lead the store; a cap keeps start-up fast at scale.
-        self._restorer = DiacriticRestorer(c.embed_text for c in store.chunks[:RESTORER_CHUNKS])
+        self._restorer = restorer if restorer is not None else build_restorer(store.chunks)
         # Boolean masks, so boosting is one vector operation even at 100k chunks. Read in one pass: the chunks
         # may be a memory-mapped table that decodes each one when asked.
         tags = [(c.groups, c.levels) for c in store.chunks]
