@@ -145,7 +145,8 @@ def main() -> None:
         shutil.rmtree(redis_dir, ignore_errors=True)
     print(f"\n== workers' memory, index of {args.chunks or 'the real'} chunks (MB; load average {os.getloadavg()}) ==")
     print("PSS total: every process of the service, the arbiter included (it holds its share of the pages it imported)")
-    print(f"{'workers':>7} {'RSS each':>22} {'PSS each':>22} {'USS each':>22} {'arbiter':>8} {'PSS total':>10} {'added':>8}")
+    heads = ("RSS each", "PSS each", "USS each")
+    print(f"{'workers':>7} " + " ".join(f"{h:>22}" for h in heads) + f" {'arbiter':>8} {'PSS total':>10} {'added':>8}")
     totals: list[float] = []
     for row in rows:
         per = row["per_worker"]

@@ -197,7 +197,7 @@ async def _run(service: Service, seconds: float) -> tuple[CutRecorder, Writes, K
 
 
 def _missing(db_url: str, writes: Writes) -> dict[str, int]:
-    """How many acknowledged writes PostgreSQL does not hold."""
+    """How many acknowledged writes PostgreSQL does not hold (and the database's size, for the capacity plan)."""
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -209,6 +209,8 @@ def _missing(db_url: str, writes: Writes) -> dict[str, int]:
                 return len(ids - set(found))
 
             return {
+                "database_mb": int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+                // 2**20,
                 "learners": absent("learners", writes.learners),
                 "sessions": absent("chat_sessions", writes.sessions),
                 "messages": absent("chat_messages", writes.messages),
@@ -250,6 +252,7 @@ def test_two_workers_serve_fifty_learners_through_a_sigkill_without_5xx_or_lost_
         f.pop(meaningless)
     cut = [t - kill.at for t in rec.cut_at]
     lost = _missing(postgres_url, writes)
+    database_mb = lost.pop("database_mb")
     acknowledged = {k: len(v) for k, v in vars(writes).items()}
     (tmp_path / "multiworker.json").write_text(json.dumps({**f, "kill": vars(kill), "lost": lost}, indent=2))
     print(
@@ -263,7 +266,7 @@ def test_two_workers_serve_fifty_learners_through_a_sigkill_without_5xx_or_lost_
         f"{kill.restart_s or float('nan'):.1f} s; {kill.answered_meanwhile} requests answered in the "
         f"{AFTER_KILL_S:.0f} s after the kill; "
         f"{len(cut)} requests lost their connection (within {max(cut, default=0):.1f} s of the kill)"
-        f"\nacknowledged writes {acknowledged}, missing in PostgreSQL {lost}"
+        f"\nacknowledged writes {acknowledged}, missing in PostgreSQL {lost}; database {database_mb} MB"
         f"\nfigures as JSON: {tmp_path / 'multiworker.json'}"
     )
     log = (service.log).read_text(errors="replace").splitlines()
