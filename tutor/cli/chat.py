@@ -217,10 +217,13 @@ def _prepare_workers(settings: Settings) -> None:
     """Before the workers start: refuse without Redis, check Redis answers, migrate the learner database once."""
     import os
 
-    from tutor.ops.redis_state import SharedStateError, connect
     from tutor.wiring import build_learner_store, check_workers
 
     check_workers(settings)
+    try:
+        from tutor.ops.redis_state import SharedStateError, connect
+    except ImportError as exc:
+        raise ConfigError("TUTOR_REDIS_URL cần thư viện redis: chạy `pip install -e '.[scale]'`.") from exc
     client = connect(settings.redis_url)
     try:
         client.ping()
