@@ -9,8 +9,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test).
-APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji
+# Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test; redis-server for the multi-worker
+# test; nginx so `nginx -t` checks deploy/nginx/). PostgreSQL 15 comes with the machine.
+APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji redis-server nginx
 SYS_STAMP := $(VENV)/.installed-sys
 
 RUN_STAMP := $(VENV)/.installed-run
@@ -26,7 +27,7 @@ help:
 	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
 	@echo "make adaptation the embedded model at Cơ bản vs Nâng cao on 20 gold questions (~6 min)"
 	@echo "make scope      the out-of-scope gate on the gold and held-out questions (eval/results/scope.md, ~1 min)"
-	@echo "make stress     50 learners for 5 min against the real service, plus the reliability suites (~9 min)"
+	@echo "make stress     50 learners for 5 min against 1 worker, then 2 workers (SIGKILL mid-run), plus the reliability suites (~16 min)"
 	@echo "make calibration  quiz-bank calibration, exposure and fairness on simulated learners (eval/results/calibration.md, ~5 min)"
 
 $(BIN)/python:
@@ -43,7 +44,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 $(DEV_STAMP): pyproject.toml $(SYS_STAMP) | $(BIN)/python
 	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres,calibrate]'
+	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres,calibrate,scale]'
 	@touch $@ $(RUN_STAMP)
 
 $(SYS_STAMP): | $(BIN)/python
@@ -80,8 +81,9 @@ bench: $(DEV_STAMP)
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python eval/bench_retrieval.py --json eval/results/bench.json
 
-# The load test for 5 minutes (`make test` runs it for 30 s), then the other reliability suites; -s prints the figures.
-STRESS_TESTS := tests/stress tests/injection tests/test_durability.py tests/test_resilience.py \
+# The load tests for 5 minutes (`make test` runs them for 30 s and, with 2 workers on Redis and PostgreSQL, 60 s), then
+# the other reliability suites; -s prints the figures.
+STRESS_TESTS := tests/stress tests/scale/test_multiworker.py tests/injection tests/test_durability.py tests/test_resilience.py \
 	tests/api/test_ops.py::test_rebuild_swaps_the_index_while_questions_keep_being_answered \
 	$(wildcard tests/api/test_schemathesis.py)
 

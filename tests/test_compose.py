@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.answering.compose import ComposeWeights, Composer, cited_hits, with_budget
+from tutor.answering.compose import Composer, ComposeWeights, cited_hits, with_budget
 from tutor.answering.library import AnswerLibrary
 from tutor.answering.question import Kind
 from tutor.answering.render import lead_for, render

@@ -8,6 +8,7 @@ from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.errors import ConfigError, LLMUnavailableError
 from tutor.llm.openai_compat import OpenAICompatChatModel
+from tutor.llm.pool import EndpointPool
 from tutor.llm.resilience import ResilientChatModel
 from tutor.testing.openai_wire import OpenAIWireServer, WireState
 from tutor.testing.service import free_port
@@ -146,9 +147,10 @@ def test_an_empty_base_url_is_a_config_error():
 def test_wiring_builds_the_backend_from_settings(settings: Settings):
     s = settings.model_copy(update={"llm": "openai", "openai_base_url": "http://a:1/v1,http://b:2/v1"})
     model = build_chat_model(s)
-    assert isinstance(model, ResilientChatModel) and isinstance(model.inner, OpenAICompatChatModel)
-    assert model.id == f"openai:{MODEL}" and model.inner.base_urls == ["http://a:1/v1", "http://b:2/v1"]
-    assert model.gate.limit == 4  # a server batches: four answers at once by default
+    assert isinstance(model, ResilientChatModel) and isinstance(model.inner, EndpointPool)
+    assert model.id == f"openai:{MODEL}" and [e.name for e in model.inner.endpoints] == ["http://a:1/v1", "http://b:2/v1"]
+    assert all(isinstance(e.model, OpenAICompatChatModel) for e in model.inner.endpoints)
+    assert model.gate.limit == 8  # a server batches: four answers at once by default, from each of the two
 
 
 def test_tutor_on_openai_answers_grounded_and_degrades_when_the_server_fails(built_settings: Settings):

@@ -13,6 +13,7 @@ from tutor.embed.hashing import HashingEmbedder
 from tutor.errors import LLMUnavailableError
 from tutor.llm.breaker import BreakerState, CircuitBreaker
 from tutor.llm.ollama import OllamaChatModel
+from tutor.llm.pool import EndpointPool
 from tutor.llm.resilience import LLMBusyError, ResilientChatModel
 from tutor.llm.scripted import ScriptedChatModel
 from tutor.testing.ollama_wire import OllamaWireServer, WireState
@@ -321,10 +322,12 @@ def test_never_more_than_n_generations_at_once():
 def test_wiring_wraps_remote_backends_with_four_slots_and_honours_the_settings(settings: Settings):
     s = settings.model_copy(update={"llm": "ollama", "llm_queue": 7, "llm_token_timeout": 3.0, "llm_timeout": 9.0})
     model = build_chat_model(s)
-    assert isinstance(model, ResilientChatModel) and isinstance(model.inner, OllamaChatModel)
+    assert isinstance(model, ResilientChatModel) and isinstance(model.inner, EndpointPool)
+    assert isinstance(model.inner.endpoints[0].model, OllamaChatModel)
     assert (model.gate.limit, model.gate.queue, model.token_timeout, model.total_timeout) == (4, 7, 3.0, 9.0)
     one = build_chat_model(s.model_copy(update={"llm_concurrency": 1, "breaker_failures": 5}))
     assert isinstance(one, ResilientChatModel) and one.gate.limit == 1 and one.breaker.failures == 5
+    assert isinstance(one.inner, EndpointPool) and one.inner.endpoints[0].breaker.failures == 5
 
 
 # -- stopping when the learner goes away ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The project root when running from a checkout; corpus/ and prompts/ live beside tutor/.
@@ -82,11 +82,20 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Seconds the LLM is not called after the breaker opens; then one trial call."
     )
 
-    ollama_host: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL.")
+    ollama_host: str = Field(
+        default="http://127.0.0.1:11434",
+        description="Ollama server URL; comma-separated for a pool (TUTOR_LLM_POOL chooses among them).",
+    )
     ollama_model: str = Field(default="qwen2.5:7b-instruct", description="Ollama model name.")
     openai_base_url: str = Field(
         default="http://127.0.0.1:8001/v1",
-        description="OpenAI-compatible server URL (vLLM, llama.cpp); comma-separated for a round-robin pool.",
+        description="OpenAI-compatible server URL (vLLM, llama.cpp); comma-separated for a pool (TUTOR_LLM_POOL).",
+    )
+    llm_pool: str = Field(
+        default="least-busy",
+        description="How a pool of LLM servers is used: least-busy (fewest answers in flight from this worker, ties "
+        "in turn) or round-robin. Each server has its own circuit breaker; an answer that fails before its first "
+        "word moves to the next server.",
     )
     openai_model: str = Field(default="qwen2.5-7b-instruct", description="Model name on the OpenAI-compatible server.")
     # repr=False keeps the key out of any logged or printed Settings.
@@ -136,6 +145,20 @@ class Settings(BaseSettings):
     )
     cert_key_path: Path | None = Field(
         default=None, description="Ed25519 key that signs certificates; empty: <data_dir>/keys/certificate-ed25519.pem."
+    )
+
+    redis_url: str = Field(
+        default="",
+        description="Redis shared by every worker (redis://host:6379/0): rate limits, job status and usage counters. "
+        "Empty: kept in this process's memory, which only one worker may do.",
+    )
+    # WEB_CONCURRENCY is what uvicorn and gunicorn read for their worker count, so a deployment that sets it there
+    # is checked too.
+    workers: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices("TUTOR_WORKERS", "WEB_CONCURRENCY", "workers"),
+        description="Worker processes serving one port (`tutor serve --workers`); more than 1 needs TUTOR_REDIS_URL.",
     )
 
     host: str = Field(default="127.0.0.1", description="Address `tutor serve` binds.")

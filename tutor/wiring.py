@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tutor.answering.compose import Composer
@@ -17,16 +18,21 @@ from tutor.config import Settings
 from tutor.corpus.answers import load_answer_spans
 from tutor.corpus.load import load_lessons
 from tutor.errors import ConfigError
-from tutor.index.bm25 import BM25Index
+from tutor.index.bm25 import open_bm25
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import load_index
-from tutor.index.hybrid import HybridRetriever
+from tutor.index.hybrid import HybridRetriever, open_restorer
 from tutor.llm.breaker import CircuitBreaker
 from tutor.llm.gguf import QWEN_05B, assemble
+from tutor.llm.pool import EndpointPool, split_hosts
 from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
+from tutor.ops.jobs import JobBoard, MemoryJobBoard
+from tutor.ops.usage import Usage, UsageCounter
 from tutor.protocols import ChatModel, Embedder
 
 if TYPE_CHECKING:
+    from limits.storage import Storage
+
     from tutor.learner.store import LearnerStore
 
 log = logging.getLogger("tutor.wiring")
@@ -76,21 +82,16 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
 
         path = settings.llm_model_path or assemble(QWEN_05B, settings.models_dir)
         inner = LlamaCppChatModel(path, n_ctx=settings.llm_ctx, threads=settings.llm_threads)
-    elif settings.llm == "ollama":
-        from tutor.llm.ollama import OllamaChatModel
-
-        inner = OllamaChatModel(settings.ollama_host, settings.ollama_model, timeout=read_timeout)
-    elif settings.llm == "openai":
-        from tutor.llm.openai_compat import OpenAICompatChatModel
-
-        inner = OpenAICompatChatModel(
-            settings.openai_base_url, settings.openai_model, settings.openai_api_key, timeout=read_timeout
-        )
+    elif settings.llm in ("ollama", "openai"):
+        inner = build_endpoint_pool(settings, read_timeout)
     else:
         return None  # "extractive": answers are the best lesson passages, no generation
+    per_endpoint = settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm]
+    servers = len(inner.endpoints) if isinstance(inner, EndpointPool) else 1
     return ResilientChatModel(
         inner,
-        concurrency=settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm],
+        # The pool's servers each take `per_endpoint` answers at once from this worker.
+        concurrency=per_endpoint * servers,
         queue=settings.llm_queue,
         token_timeout=settings.llm_token_timeout,
         total_timeout=settings.llm_timeout,
@@ -99,9 +100,33 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     )
 
 
+def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool:
+    """One client per server of TUTOR_OLLAMA_HOST or TUTOR_OPENAI_BASE_URL (comma-separated), each with a breaker."""
+    endpoints: list[tuple[str, ChatModel]] = []
+    if settings.llm == "ollama":
+        from tutor.llm.ollama import OllamaChatModel
+
+        for host in split_hosts(settings.ollama_host, "TUTOR_OLLAMA_HOST"):
+            endpoints.append((host, OllamaChatModel(host, settings.ollama_model, timeout=read_timeout)))
+    else:
+        from tutor.llm.openai_compat import OpenAICompatChatModel, split_base_urls
+
+        for url in split_base_urls(settings.openai_base_url):
+            model = OpenAICompatChatModel(url, settings.openai_model, settings.openai_api_key, timeout=read_timeout)
+            endpoints.append((url, model))
+    return EndpointPool(
+        endpoints,
+        policy=settings.llm_pool,
+        per_endpoint=settings.llm_concurrency or DEFAULT_CONCURRENCY[settings.llm],
+        failures=settings.breaker_failures,
+        cooldown=settings.breaker_cooldown,
+    )
+
+
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     store, _ = load_index(settings.index_dir, embedder.id)
-    return HybridRetriever(embedder, store, BM25Index(store.chunks))
+    restorer = open_restorer(store.source, store.chunks)
+    return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), restorer=restorer)
 
 
 def build_gate(settings: Settings, embedder: Embedder, retriever: HybridRetriever, composer: Composer) -> Gate:
@@ -189,3 +214,52 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
         llm_passages=settings.llm_passages,
         llm_context_chars=settings.llm_context_chars,
     )
+
+
+@dataclass(frozen=True)
+class SharedState:
+    """What the workers of one deployment must agree on: rate-limit counters, job status, usage counters."""
+
+    limits_storage: Storage
+    jobs: JobBoard
+    usage: Usage
+
+
+def check_workers(settings: Settings) -> None:
+    """Several workers need a shared store: without one each would keep its own rate limits, statistics and jobs.
+
+    Refused rather than warned about: a warning scrolls by in a log, while N workers with private counters give every
+    token N times its budget, two concurrent index rebuilds, and statistics that change with the worker that answers.
+    """
+    if settings.workers > 1 and not settings.redis_url:
+        raise ConfigError(
+            f"Chạy {settings.workers} tiến trình cần Redis dùng chung: đặt TUTOR_REDIS_URL (ví dụ "
+            "redis://127.0.0.1:6379/0), nếu không mỗi tiến trình tự đếm giới hạn lượt hỏi, thống kê và việc nền "
+            "riêng. Hoặc chạy 1 tiến trình (--workers 1)."
+        )
+
+
+def build_shared_state(settings: Settings) -> SharedState:
+    """In this process's memory for a single worker; in Redis (TUTOR_REDIS_URL) for several workers or nodes."""
+    check_workers(settings)
+    if not settings.redis_url:
+        from limits.storage import MemoryStorage
+
+        return SharedState(MemoryStorage(), MemoryJobBoard(), UsageCounter())
+    try:
+        from limits.storage import RedisStorage
+
+        from tutor.ops.redis_state import RedisJobBoard, RedisUsageCounter, connect
+    except ImportError as exc:
+        raise ConfigError(
+            "TUTOR_REDIS_URL được đặt nhưng chưa cài thư viện redis: chạy `pip install -e '.[scale]'`."
+        ) from exc
+    try:
+        client = connect(settings.redis_url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"TUTOR_REDIS_URL không hợp lệ ({exc}). Viết dạng redis://máy:6379/0 hoặc rediss://… khi dùng TLS."
+        ) from exc
+    # One connection pool for the three: limits' storage reuses the client's pool (and its short timeouts).
+    storage = RedisStorage(settings.redis_url, connection_pool=client.connection_pool, wrap_exceptions=True)
+    return SharedState(storage, RedisJobBoard(client), RedisUsageCounter(client))

@@ -35,7 +35,6 @@ from tutor.learner.store import LearnerStore
 from tutor.logs import log_dir_for, setup_logging
 from tutor.ops.jobs import EvalRuns, IndexRebuilds
 from tutor.ops.runtime import TutorRuntime
-from tutor.ops.usage import UsageCounter
 from tutor.protocols import Embedder
 from tutor.types import Lesson
 
@@ -131,9 +130,10 @@ def build_services(
     lessons: Mapping[str, Lesson] | None = None,
 ) -> Services:
     """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
-    from tutor.wiring import build_learner_store
+    from tutor.wiring import build_learner_store, build_shared_state
 
-    limits = RateLimits.from_settings(settings)  # a malformed limit fails here, before any model loads
+    shared = build_shared_state(settings)  # several workers without Redis are refused here, before any model loads
+    limits = RateLimits.from_settings(settings, shared.limits_storage)  # so is a malformed limit
     runtime = TutorRuntime.from_settings(settings, tutor=tutor, embedder=embedder, lessons=lessons)
     store = store or build_learner_store(settings)
     return Services(
@@ -143,9 +143,9 @@ def build_services(
         tokens=TokenStore(store.engine),
         sessions=ChatSessions(store.engine),
         feedback=FeedbackStore(store.engine),
-        usage=UsageCounter(),
-        rebuilds=IndexRebuilds(runtime),
-        evals=EvalRuns(runtime, settings.data_dir / "eval-runs"),
+        usage=shared.usage,
+        rebuilds=IndexRebuilds(runtime, shared.jobs),
+        evals=EvalRuns(runtime, settings.data_dir / "eval-runs", shared.jobs),
         limits=limits,
         bank=bank,
     )

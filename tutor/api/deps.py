@@ -24,7 +24,7 @@ from tutor.learner.sessions import ChatSessions
 from tutor.learner.store import LearnerStore
 from tutor.ops.jobs import EvalRuns, IndexRebuilds
 from tutor.ops.runtime import TutorRuntime
-from tutor.ops.usage import UsageCounter
+from tutor.ops.usage import Usage
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Services:
     tokens: TokenStore
     sessions: ChatSessions
     feedback: FeedbackStore
-    usage: UsageCounter
+    usage: Usage
     rebuilds: IndexRebuilds
     evals: EvalRuns
     limits: RateLimits
@@ -92,7 +92,7 @@ def get_feedback(services: ServicesDep) -> FeedbackStore:
     return services.feedback
 
 
-def get_usage(services: ServicesDep) -> UsageCounter:
+def get_usage(services: ServicesDep) -> Usage:
     return services.usage
 
 
@@ -102,7 +102,7 @@ StoreDep = Annotated[LearnerStore, Depends(get_store)]
 LearnersDep = Annotated[LearnerService, Depends(get_learners)]
 SessionsDep = Annotated[ChatSessions, Depends(get_sessions)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
-UsageDep = Annotated[UsageCounter, Depends(get_usage)]
+UsageDep = Annotated[Usage, Depends(get_usage)]
 
 
 # -- who is calling -------------------------------------------------------------------------------------------

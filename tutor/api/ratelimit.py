@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Sequence
 
 from fastapi import Request
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from tutor.auth.tokens import TokenStore
@@ -25,6 +27,10 @@ LLM_ROUTES = frozenset(
     }
 )
 CHAT, API = "chat", "api"
+
+log = logging.getLogger("tutor.api")
+#: While the shared storage is unreachable, say so in the log at most this often.
+_WARN_EVERY_S = 30.0
 
 _UNITS = {"second": "giây", "minute": "phút", "hour": "giờ", "day": "ngày", "month": "tháng", "year": "năm"}
 _WHAT = {CHAT: "câu hỏi", API: "yêu cầu"}
@@ -54,18 +60,26 @@ def _describe(item: RateLimitItem) -> str:
 
 
 class RateLimits:
-    """Two budgets, `chat` for LLM endpoints and `api` for the rest, counted in this process's memory (each worker
-    of a multi-worker deployment counts its own)."""
+    """Two budgets, `chat` for LLM endpoints and `api` for the rest, counted in `storage`: this process's memory
+    (one worker), or `limits`' Redis storage shared by every worker, so a token's budget is spent once.
 
-    def __init__(self, chat: Sequence[RateLimitItem], api: Sequence[RateLimitItem]) -> None:
+    If the shared storage cannot be reached, requests are let through and the log says so: a tutor for the public
+    stays open rather than refusing everyone because a counter is down.
+    """
+
+    def __init__(
+        self, chat: Sequence[RateLimitItem], api: Sequence[RateLimitItem], storage: Storage | None = None
+    ) -> None:
         self._items = {CHAT: list(chat), API: list(api)}
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
+        self._warned = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimits:
+    def from_settings(cls, settings: Settings, storage: Storage | None = None) -> RateLimits:
         return cls(
             parse_limits(settings.rate_limit_chat, "rate_limit_chat"),
             parse_limits(settings.rate_limit_api, "rate_limit_api"),
+            storage,
         )
 
     def enabled(self, budget: str) -> bool:
@@ -74,6 +88,15 @@ class RateLimits:
 
     def hit(self, budget: str, caller: str) -> None:
         """Count one request of `caller` against `budget`; RateLimitedError (with the wait) when over any limit."""
+        try:
+            self._hit(budget, caller)
+        except StorageError:
+            now = time.monotonic()
+            if now - self._warned >= _WARN_EVERY_S:
+                self._warned = now
+                log.warning("rate limits not counted: their storage is unreachable", exc_info=True)
+
+    def _hit(self, budget: str, caller: str) -> None:
         items = self._items[budget]
         # Test every window before counting in any, so a refused request does not use up the others.
         for item in items:

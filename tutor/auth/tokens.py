@@ -52,6 +52,24 @@ def parse_role(role: Role | str) -> Role:
         raise InvalidTokenRequestError(f"Vai trò '{role}' không có. Chọn một trong: {names}.") from None
 
 
+def new_token(role: Role | str, learner_id: str | None = None) -> tuple[IssuedToken, ApiTokenRow]:
+    """A token and the row that stores it, not yet added anywhere: the caller's transaction inserts the row."""
+    r = parse_role(role)
+    if r is Role.LEARNER and not learner_id:
+        raise InvalidTokenRequestError("Mã học viên cần --learner ID (tạo học viên bằng `tutor learner create`).")
+    if r is not Role.LEARNER and learner_id:
+        raise InvalidTokenRequestError(f"Mã {r.label} không gắn với học viên; bỏ --learner.")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    row = ApiTokenRow(
+        id=secrets.token_hex(8),
+        token_hash=hash_secret(secret),
+        role=r.value,
+        learner_id=learner_id,
+        created_at=utcnow(),
+    )
+    return IssuedToken(secret, TokenStore._info(row)), row
+
+
 class TokenStore(Transactional):
     """Tokens in the learner database (table api_tokens). Each public method is one transaction."""
 
@@ -62,24 +80,12 @@ class TokenStore(Transactional):
 
     def create(self, role: Role | str, learner_id: str | None = None) -> IssuedToken:
         """A new token. A learner token needs an existing learner; other roles must not name one."""
-        r = parse_role(role)
-        if r is Role.LEARNER and not learner_id:
-            raise InvalidTokenRequestError("Mã học viên cần --learner ID (tạo học viên bằng `tutor learner create`).")
-        if r is not Role.LEARNER and learner_id:
-            raise InvalidTokenRequestError(f"Mã {r.label} không gắn với học viên; bỏ --learner.")
-        secret = PREFIX + secrets.token_urlsafe(32)
-        row = ApiTokenRow(
-            id=secrets.token_hex(8),
-            token_hash=hash_secret(secret),
-            role=r.value,
-            learner_id=learner_id,
-            created_at=utcnow(),
-        )
+        issued, row = new_token(role, learner_id)
         with self._tx() as s:
             if learner_id is not None and s.get(LearnerRow, learner_id) is None:
                 raise NotFoundError(f"Không có học viên {learner_id}.")
             s.add(row)
-        return IssuedToken(secret, self._info(row))
+        return issued
 
     def authenticate(self, secret: str) -> Principal:
         """The principal of an active token; an unknown or revoked secret is refused alike."""

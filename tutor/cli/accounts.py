@@ -39,14 +39,14 @@ def learner_create(
     settings = load_settings()
 
     def body() -> None:
-        from tutor.auth.tokens import TokenStore
-
         store = _store(settings)
         try:
-            learner = store.create_learner(group, consent, age_band=age_band, pseudonym=pseudonym)
+            if with_token:  # the learner and the token in one transaction
+                learner, issued = store.enrol(group, consent, age_band=age_band, pseudonym=pseudonym)
+            else:
+                learner = store.create_learner(group, consent, age_band=age_band, pseudonym=pseudonym)
             out.print(f"id: {learner.id}\nbí danh: {escape(learner.pseudonym)}\nnhóm: {learner.group.label}")
             if with_token:
-                issued = TokenStore(store.engine).create("learner", learner.id)
                 out.print(f"mã học viên (chỉ hiện một lần): {issued.secret}")
         finally:
             store.close()

@@ -11,11 +11,12 @@ import typer
 from rich.markup import escape
 
 from tutor.cli.common import err, load_settings, out, run
-from tutor.errors import InvalidQuestionError
+from tutor.errors import ConfigError, InvalidQuestionError
 from tutor.types import Answer, Group, Level, Message, Token
 
 if TYPE_CHECKING:
     from tutor.answering.tutor import Tutor
+    from tutor.config import Settings
     from tutor.learner.store import LearnerStore
 
 SaveAnswer = Callable[[Answer], None]
@@ -179,23 +180,60 @@ def _repl(tutor: Tutor, level: Level, group: Group, save: SaveAnswer | None = No
 def serve(
     host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
     port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Số tiến trình cùng phục vụ một cổng (hơn 1 cần TUTOR_REDIS_URL).")
+    ] = None,
 ) -> None:
     """Chạy trang trò chuyện và API JSON."""
     settings = load_settings()
-    if host:
-        settings = settings.model_copy(update={"host": host})
-    if port:
-        settings = settings.model_copy(update={"port": port})
+    changes = {"host": host, "port": port, "workers": workers}
+    settings = settings.model_copy(update={k: v for k, v in changes.items() if v})
 
     def body() -> None:
         import uvicorn
 
         from tutor.api.app import create_app
 
-        application = create_app(settings)
-        err.print(f"Trợ giảng đang chạy ở http://{settings.host}:{settings.port}")
         # No access log: its lines name learners in URLs (/api/learners/<id>), unredacted, where deleting a learner
         # cannot purge them. The service's own log (<data_dir>/logs) is redacted and purged on deletion.
-        uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", access_log=False)
+        if settings.workers == 1:
+            application = create_app(settings)
+            err.print(f"Trợ giảng đang chạy ở http://{settings.host}:{settings.port}")
+            uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", access_log=False)
+            return
+        _prepare_workers(settings)
+        try:
+            from tutor.api.workers import serve_workers
+        except ImportError as exc:
+            raise ConfigError("Chạy nhiều tiến trình cần gói gunicorn: `pip install -e '.[scale]'`.") from exc
+
+        err.print(f"Trợ giảng đang chạy ở http://{settings.host}:{settings.port} với {settings.workers} tiến trình")
+        serve_workers(settings)
 
     run(body)
+
+
+def _prepare_workers(settings: Settings) -> None:
+    """Before the workers start: refuse without Redis, check Redis answers, migrate the learner database once."""
+    import os
+
+    from tutor.wiring import build_learner_store, check_workers
+
+    check_workers(settings)
+    try:
+        from tutor.ops.redis_state import SharedStateError, connect
+    except ImportError as exc:
+        raise ConfigError("TUTOR_REDIS_URL cần thư viện redis: chạy `pip install -e '.[scale]'`.") from exc
+    client = connect(settings.redis_url)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the same advice
+        raise SharedStateError(
+            f"Không kết nối được Redis ở TUTOR_REDIS_URL ({type(exc).__name__}). Khởi động Redis hoặc sửa địa chỉ."
+        ) from exc
+    finally:
+        client.close()
+    # Migrated here, once: N workers opening an empty database at the same moment would race the first migration.
+    build_learner_store(settings).close()
+    # The workers read their settings from the environment; they must know how many they are (for the same check).
+    os.environ["TUTOR_WORKERS"] = str(settings.workers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -12,8 +12,10 @@ from tutor.corpus.chunk import chunk_lessons
 from tutor.corpus.ingest import load_ingested
 from tutor.corpus.load import corpus_hash, lesson_files, load_lessons
 from tutor.errors import IndexMismatchError
+from tutor.index.bm25 import BM25_DIR, BM25Index
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import FaissStore, Manifest, read_manifest, save_index
+from tutor.index.hybrid import RESTORER_DIR, build_restorer
 from tutor.protocols import Embedder
 from tutor.text import for_matching
 from tutor.types import Chunk
@@ -87,5 +89,14 @@ def build_index(
         chunk_count=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
-    save_index(index_root, store, manifest)
+    save_index(index_root, store, manifest, extra=lambda directory: save_lexical(directory, store.chunks))
     return manifest
+
+
+def save_lexical(directory: Path, chunks: Sequence[Chunk]) -> None:
+    """BM25 and the diacritic restorer, built once here instead of in every worker at start-up, and opened
+    memory-mapped by each worker (tutor.wiring.build_retriever)."""
+    target = directory / BM25_DIR
+    target.mkdir()
+    BM25Index(chunks).save(target)
+    build_restorer(chunks).save(directory / RESTORER_DIR)

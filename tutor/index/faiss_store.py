@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import faiss
 import numpy as np
 
 from tutor.errors import IndexMismatchError, IndexMissingError
+from tutor.index.chunk_table import ChunkTable, write_chunks
 from tutor.types import Chunk, Hit
 
 # 2: passages are embedded after for_matching() (one tone placement).
@@ -38,13 +39,19 @@ class Manifest:
 
 
 class FaissStore:
-    """Exact inner-product search (IndexFlatIP): with normalised vectors the score is the cosine."""
+    """Exact inner-product search (IndexFlatIP): with normalised vectors the score is the cosine.
 
-    def __init__(self, index: faiss.Index, chunks: Sequence[Chunk]) -> None:
+    `source` is the version directory a loaded store was read from (None for one built in memory): the BM25 index
+    saved beside it is opened from there.
+    """
+
+    def __init__(self, index: faiss.Index, chunks: Sequence[Chunk], source: Path | None = None) -> None:
         if index.ntotal != len(chunks):
             raise IndexMismatchError(f"Chỉ mục có {index.ntotal} vectơ nhưng {len(chunks)} đoạn. {REBUILD_HINT}")
         self._index = index
-        self._chunks = list(chunks)
+        # A mapped table stays mapped (shared by every worker); anything else becomes a list.
+        self._chunks: Sequence[Chunk] = chunks if isinstance(chunks, ChunkTable) else list(chunks)
+        self.source = source
 
     @classmethod
     def from_vectors(cls, vectors: np.ndarray, chunks: Sequence[Chunk], *, hnsw_above: int = HNSW_ABOVE) -> FaissStore:
@@ -75,45 +82,49 @@ class FaissStore:
     def dim(self) -> int:
         return int(self._index.d)
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        if not self._chunks or k <= 0:
+    def search_positions(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(chunk position, cosine) of the `k` nearest chunks, best first, without decoding any chunk."""
+        if not len(self._chunks) or k <= 0:
             return []
         q = np.array(vector, dtype=np.float32).reshape(1, -1)  # a copy: normalize_L2 works in place
         if q.shape[1] != self._index.d:
             raise IndexMismatchError(f"Vectơ câu hỏi có {q.shape[1]} chiều, chỉ mục có {self._index.d}. {REBUILD_HINT}")
         faiss.normalize_L2(q)
         scores, ids = self._index.search(q, min(k, len(self._chunks)))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
         return [
-            Hit(chunk=self._chunks[i], score=float(s), dense_rank=rank)
-            for rank, (i, s) in enumerate(zip(ids[0], scores[0], strict=True))
-            if i >= 0
+            Hit(chunk=self._chunks[i], score=s, dense_rank=rank)
+            for rank, (i, s) in enumerate(self.search_positions(vector, k))
         ]
 
 
 # --- persistence -----------------------------------------------------------------------------
-# Layout: <root>/current -> <root>/v-<timestamp>/{index.faiss, chunks.jsonl, manifest.json}.
-# A new version is written beside the old one and `current` is swapped with one atomic rename,
-# so a reader never sees a half-written index.
+# Layout: <root>/current -> <root>/v-<timestamp>/{index.faiss, chunks.jsonl, chunks.offsets.npy, bm25/,
+# manifest.json}. A new version is written beside the old one and `current` is swapped with one atomic rename,
+# so a reader never sees a half-written index. A loaded version is memory-mapped (the vectors and graph with
+# faiss' IO_FLAG_MMAP_IFC, the chunks and BM25 with mmap), so the workers of one machine share one copy of it
+# in the page cache instead of each holding its own.
 
 
-def _chunk_to_json(c: Chunk) -> str:
-    return json.dumps(dataclasses.asdict(c), ensure_ascii=False)
-
-
-def _chunk_from_json(line: str) -> Chunk:
-    d = json.loads(line)
-    d["groups"] = tuple(d.get("groups", ()))
-    d["levels"] = tuple(d.get("levels", ()))
-    return Chunk(**d)
-
-
-def save_index(root: Path, store: FaissStore, manifest: Manifest, keep: int = 2) -> Path:
+def save_index(
+    root: Path,
+    store: FaissStore,
+    manifest: Manifest,
+    keep: int = 2,
+    *,
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write a new version and switch `current` to it; `extra(dir)` adds files (the BM25 index) before the switch."""
     root.mkdir(parents=True, exist_ok=True)
     version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     tmp = version.with_name(version.name + ".tmp")
     tmp.mkdir()
     faiss.write_index(store._index, str(tmp / "index.faiss"))
-    (tmp / "chunks.jsonl").write_text("".join(_chunk_to_json(c) + "\n" for c in store.chunks), encoding="utf-8")
+    write_chunks(tmp, store.chunks)
+    if extra is not None:
+        extra(tmp)
     (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     tmp.rename(version)
     link = root / "current.tmp"
@@ -157,11 +168,11 @@ def load_index(root: Path, embedder_id: str) -> tuple[FaissStore, Manifest]:
         )
     version = (root / "current").resolve()
     try:
-        index = faiss.read_index(str(version / "index.faiss"))
-        lines = (version / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-        chunks = [_chunk_from_json(line) for line in lines if line.strip()]
+        # Mapped, not copied: the vectors (and HNSW graph) stay in the page cache, shared by every worker.
+        index = faiss.read_index(str(version / "index.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        chunks = ChunkTable(version)
     except (OSError, RuntimeError, ValueError, TypeError) as exc:
         raise IndexMismatchError(f"Không đọc được chỉ mục ở {version} ({exc}). {REBUILD_HINT}") from exc
     if index.d != manifest.dim or len(chunks) != manifest.chunk_count:
         raise IndexMismatchError(f"Chỉ mục ở {version} không khớp manifest. {REBUILD_HINT}")
-    return FaissStore(index, chunks), manifest
+    return FaissStore(index, chunks, source=version), manifest

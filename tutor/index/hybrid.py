@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -12,10 +14,24 @@ from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
 from tutor.text import fold, for_matching
-from tutor.types import Hit
+from tutor.types import Chunk, Hit
 
 #: Chunks whose text feeds the diacritic restorer.
 RESTORER_CHUNKS = 5000
+#: The folder, beside index.faiss, where the restorer built from those chunks is saved (and mapped from).
+RESTORER_DIR = "restorer"
+
+
+def build_restorer(chunks: Sequence[Chunk]) -> DiacriticRestorer:
+    """The vocabulary comes from the lessons, which lead the store; a cap keeps start-up fast at scale."""
+    return DiacriticRestorer(c.embed_text for c in chunks[:RESTORER_CHUNKS])
+
+
+def open_restorer(source: Path | None, chunks: Sequence[Chunk]) -> DiacriticRestorer:
+    """The restorer saved with an index version (mapped, shared by the workers), else built from the chunks."""
+    if source is not None and DiacriticRestorer.saved_in(source / RESTORER_DIR):
+        return DiacriticRestorer.load(source / RESTORER_DIR)
+    return build_restorer(chunks)
 
 
 @dataclass(frozen=True)
@@ -36,7 +52,13 @@ class FusionWeights:
 
 class HybridRetriever:
     def __init__(
-        self, embedder: Embedder, store: FaissStore, bm25: BM25Index, weights: FusionWeights | None = None
+        self,
+        embedder: Embedder,
+        store: FaissStore,
+        bm25: BM25Index,
+        weights: FusionWeights | None = None,
+        *,
+        restorer: DiacriticRestorer | None = None,
     ) -> None:
         self._embedder = embedder
         self._store = store
@@ -44,17 +66,16 @@ class HybridRetriever:
         self._w = weights or FusionWeights()
         # The trainer preview asks one question at every level; embed it once.
         self._embed_query = functools.lru_cache(maxsize=512)(embedder.embed_query)
-        # The vocabulary comes from the lessons, which lead the store; a cap keeps start-up fast at scale.
-        self._restorer = DiacriticRestorer(c.embed_text for c in store.chunks[:RESTORER_CHUNKS])
-        self._chunk_index = {c.id: i for i, c in enumerate(store.chunks)}
-        chunks = store.chunks
-        # Boolean masks, so boosting is one vector operation even at 100k chunks.
+        self._restorer = restorer if restorer is not None else build_restorer(store.chunks)
+        # Boolean masks, so boosting is one vector operation even at 100k chunks. Read in one pass: the chunks
+        # may be a memory-mapped table that decodes each one when asked.
+        tags = [(c.groups, c.levels) for c in store.chunks]
         self._group_mask = {
-            g: np.array([g in c.groups for c in chunks], dtype=bool) for g in {g for c in chunks for g in c.groups}
+            g: np.array([g in groups for groups, _ in tags], dtype=bool) for g in {g for gs, _ in tags for g in gs}
         }
         self._level_mask = {
-            lv: np.array([c.levels == (lv,) for c in chunks], dtype=bool)
-            for lv in {c.levels[0] for c in chunks if len(c.levels) == 1}
+            lv: np.array([levels == (lv,) for _, levels in tags], dtype=bool)
+            for lv in {ls[0] for _, ls in tags if len(ls) == 1}
         }
 
     @property
@@ -82,15 +103,14 @@ class HybridRetriever:
         n = len(self._store.chunks)
         alpha = w.dense
         depth = n if n <= w.exhaustive_up_to else min(w.depth, n)
-        dense_hits = self._store.search(self.query_vector(query), depth)
+        dense_hits = self._store.search_positions(self.query_vector(query), depth)
         dense = np.zeros(n, dtype=np.float32)
         dense_rank: dict[int, int] = {}
         if dense_hits:
-            floor, top = dense_hits[-1].score, dense_hits[0].score
-            for hit in dense_hits:
-                i = self._chunk_index[hit.chunk.id]
-                dense[i] = (hit.score - floor) / (top - floor + 1e-9)
-                dense_rank[i] = hit.dense_rank or 0
+            floor, top = dense_hits[-1][1], dense_hits[0][1]
+            for rank, (i, score) in enumerate(dense_hits):
+                dense[i] = (score - floor) / (top - floor + 1e-9)
+                dense_rank[i] = rank
 
         lexical = self._bm25.scores(query)
         if lexical.max() > 0:

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from tutor.auth.policy import Role
+from tutor.auth.tokens import IssuedToken, new_token
 from tutor.errors import NotFoundError
 from tutor.learner import db
 from tutor.learner.errors import ConsentRequiredError, InvalidLearnerDataError, PlacementFinishedError
@@ -167,6 +169,39 @@ class LearnerStore(db.Transactional):
         pseudonym: str | None = None,
     ) -> LearnerProfile:
         """Create a learner. `consent` must be exactly True: silence or a default is not consent."""
+        row = self._new_learner_row(group, consent, age_band, prefs, pseudonym)
+        with self._tx() as s:
+            self._insert_learner(s, row)
+        return self._profile(row)
+
+    def enrol(
+        self,
+        group: Group | str,
+        consent: bool,
+        age_band: str | None = None,
+        prefs: Preferences | None = None,
+        pseudonym: str | None = None,
+    ) -> tuple[LearnerProfile, IssuedToken]:
+        """A learner and their learner token in one transaction: both are stored, or neither is.
+
+        With two transactions a worker killed between them would leave a learner nobody can log in as.
+        """
+        row = self._new_learner_row(group, consent, age_band, prefs, pseudonym)
+        issued, token_row = new_token(Role.LEARNER, row.id)
+        with self._tx() as s:
+            self._insert_learner(s, row)
+            s.flush()  # the learner row first: the token's foreign key points at it
+            s.add(token_row)
+        return self._profile(row), issued
+
+    def _new_learner_row(
+        self,
+        group: Group | str,
+        consent: bool,
+        age_band: str | None,
+        prefs: Preferences | None,
+        pseudonym: str | None,
+    ) -> LearnerRow:
         if consent is not True:
             raise ConsentRequiredError(
                 "Cần bạn đồng ý rõ ràng cho phép lưu tiến độ học trước khi tạo hồ sơ (Nghị định 13/2023/NĐ-CP)."
@@ -177,7 +212,7 @@ class LearnerStore(db.Transactional):
         prefs = prefs or Preferences()
         name = check_pseudonym(pseudonym) if pseudonym is not None else self._new_pseudonym()
         now = utcnow()
-        row = LearnerRow(
+        return LearnerRow(
             id=str(uuid.uuid4()),
             pseudonym=name,
             group=grp.value,
@@ -188,11 +223,12 @@ class LearnerStore(db.Transactional):
             consent_at=now,
             created_at=now,
         )
-        with self._tx() as s:
-            if s.scalar(select(func.count()).select_from(LearnerRow).where(LearnerRow.pseudonym == name)):
-                raise InvalidLearnerDataError(f"Bí danh '{name}' đã có người dùng; hãy chọn bí danh khác.")
-            s.add(row)
-        return self._profile(row)
+
+    @staticmethod
+    def _insert_learner(s: Session, row: LearnerRow) -> None:
+        if s.scalar(select(func.count()).select_from(LearnerRow).where(LearnerRow.pseudonym == row.pseudonym)):
+            raise InvalidLearnerDataError(f"Bí danh '{row.pseudonym}' đã có người dùng; hãy chọn bí danh khác.")
+        s.add(row)
 
     @staticmethod
     def _new_pseudonym() -> str:

@@ -1,8 +1,9 @@
-"""Background jobs for operators: one index rebuild or eval run at a time, in a thread, with polled status."""
+"""Background jobs for operators: one index rebuild or eval run at a time (across workers), in a thread, polled."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import traceback
 import uuid
@@ -10,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tutor.answering.tutor import Tutor
 from tutor.errors import TutorError
 from tutor.ops.runtime import TutorRuntime
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger("tutor.jobs")
 #: The project's gold sets live here; an eval run names one by file stem, never by an arbitrary path.
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "eval" / "datasets"
 
@@ -67,55 +69,114 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Job:
-    """A single-slot background job: `start` refuses while one runs; `status` is safe to poll from any thread."""
+class JobBoard(Protocol):
+    """Where job status lives: this process's memory, or a store every worker reads (Redis)."""
 
-    def __init__(self, kind: str) -> None:
+    def claim(self, status: JobStatus) -> JobStatus | None:
+        """Record `status` (running) unless a job of its kind runs already; then return that job's status."""
+
+    def publish(self, status: JobStatus) -> None:
+        """Record progress or the outcome of the job this process claimed (also keeps a running job's claim alive)."""
+
+    def read(self, kind: str) -> JobStatus:
+        """The latest status of `kind` (idle when none ever ran)."""
+
+
+class MemoryJobBoard:
+    """One process's board: enough when a single worker serves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._status: dict[str, JobStatus] = {}
+
+    def claim(self, status: JobStatus) -> JobStatus | None:
+        with self._lock:
+            current = self._status.get(status.kind)
+            if current is not None and current.state is JobState.RUNNING:
+                return current
+            self._status[status.kind] = status
+            return None
+
+    def publish(self, status: JobStatus) -> None:
+        with self._lock:
+            self._status[status.kind] = status
+
+    def read(self, kind: str) -> JobStatus:
+        with self._lock:
+            return self._status.get(kind, JobStatus(kind))
+
+
+class Job:
+    """A single-slot background job: `start` refuses while one runs (in any worker sharing the board); `status` is
+    safe to poll from any thread or worker. The work runs in a thread of the worker that started it."""
+
+    #: Seconds between re-publications of a running job, so a board with leases knows its worker is alive.
+    HEARTBEAT_S = 10.0
+
+    def __init__(self, kind: str, board: JobBoard | None = None) -> None:
+        self.kind = kind
+        self._board: JobBoard = board if board is not None else MemoryJobBoard()
         self._lock = threading.Lock()
         self._status = JobStatus(kind)
         self._thread: threading.Thread | None = None
 
     def status(self) -> JobStatus:
-        return self._status
+        return self._board.read(self.kind)
 
     def start(self, work: Callable[[Progress], dict[str, Any]]) -> JobStatus:
         with self._lock:
-            if self._status.state is JobState.RUNNING:
-                raise JobRunningError(f"Việc '{self._status.kind}' đang chạy (bắt đầu {self._status.started_at}).")
-            self._status = JobStatus(self._status.kind, JobState.RUNNING, uuid.uuid4().hex[:12], _now())
-            self._thread = threading.Thread(
-                target=self._run, args=(work,), name=f"job-{self._status.kind}", daemon=True
-            )
+            status = JobStatus(self.kind, JobState.RUNNING, uuid.uuid4().hex[:12], _now())
+            running = self._board.claim(status)
+            if running is not None:
+                raise JobRunningError(f"Việc '{self.kind}' đang chạy (bắt đầu {running.started_at}).")
+            self._status = status
+            self._thread = threading.Thread(target=self._run, args=(work,), name=f"job-{self.kind}", daemon=True)
             self._thread.start()
-            return self._status
+            return status
+
+    def _set(self, status: JobStatus) -> None:
+        self._status = status
+        self._board.publish(status)
 
     def _progress(self, done: int, total: int) -> None:
-        self._status = replace(self._status, done=done, total=total)
+        self._set(replace(self._status, done=done, total=total))
+
+    def _heartbeat(self, finished: threading.Event) -> None:
+        while not finished.wait(self.HEARTBEAT_S):
+            try:
+                self._board.publish(self._status)
+            except Exception:  # noqa: BLE001 - a missed heartbeat is retried; the job itself goes on
+                log.warning("could not publish the status of job %s", self.kind, exc_info=True)
 
     def _run(self, work: Callable[[Progress], dict[str, Any]]) -> None:
+        finished = threading.Event()
+        threading.Thread(target=self._heartbeat, args=(finished,), name=f"job-{self.kind}-beat", daemon=True).start()
         try:
             result = work(self._progress)
         except TutorError as exc:
-            self._status = replace(self._status, state=JobState.FAILED, finished_at=_now(), error=str(exc))
+            outcome = replace(self._status, state=JobState.FAILED, finished_at=_now(), error=str(exc))
         except Exception as exc:  # noqa: BLE001 - a crashed job is reported, the service keeps running
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self._status = replace(self._status, state=JobState.FAILED, finished_at=_now(), error=detail)
+            outcome = replace(self._status, state=JobState.FAILED, finished_at=_now(), error=detail)
         else:
-            self._status = replace(self._status, state=JobState.SUCCEEDED, finished_at=_now(), result=result)
+            outcome = replace(self._status, state=JobState.SUCCEEDED, finished_at=_now(), result=result)
+        finished.set()
+        self._set(outcome)
 
     def wait(self, timeout: float | None = None) -> JobStatus:
+        """Wait for the job this process started (tests, the CLI); the status as the board has it."""
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
-        return self._status
+        return self.status()
 
 
 class IndexRebuilds:
     """Rebuild the index from the corpus while the service keeps answering, then swap it in."""
 
-    def __init__(self, runtime: TutorRuntime) -> None:
+    def __init__(self, runtime: TutorRuntime, board: JobBoard | None = None) -> None:
         self.runtime = runtime
-        self.job = Job("index-rebuild")
+        self.job = Job("index-rebuild", board)
 
     def start(self) -> JobStatus:
         return self.job.start(self._rebuild)
@@ -157,10 +218,10 @@ def dataset_path(name: str) -> Path:
 class EvalRuns:
     """`tutor eval run` from the service: the gold set through the serving Tutor, then scored into a report."""
 
-    def __init__(self, runtime: TutorRuntime, runs_dir: Path) -> None:
+    def __init__(self, runtime: TutorRuntime, runs_dir: Path, board: JobBoard | None = None) -> None:
         self.runtime = runtime
         self.runs_dir = runs_dir
-        self.job = Job("eval-run")
+        self.job = Job("eval-run", board)
 
     @staticmethod
     def available() -> None:

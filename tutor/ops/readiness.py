@@ -51,9 +51,18 @@ def check_ollama(host: str, model: str, timeout: float = PROBE_TIMEOUT_S) -> Che
     return Check(True, f"ollama:{model} sẵn sàng ở {host}")
 
 
+def check_ollama_pool(hosts: str, model: str) -> Check:
+    """Every server of the pool asked; ready while at least one has the model (the others are skipped)."""
+    checks = [check_ollama(host.strip().rstrip("/"), model) for host in hosts.split(",") if host.strip()]
+    if len(checks) == 1:
+        return checks[0]
+    up = sum(c.ok for c in checks)
+    return Check(up > 0, f"{up}/{len(checks)} máy chủ Ollama sẵn sàng: " + " | ".join(c.detail for c in checks))
+
+
 def check_llm(settings: Settings, runtime: TutorRuntime) -> Check:
     if settings.llm == "ollama":
-        return check_ollama(settings.ollama_host, settings.ollama_model)
+        return check_ollama_pool(settings.ollama_host, settings.ollama_model)
     model = runtime.chat_model
     if model is not None:
         return Check(True, f"{model.id} đã nạp")

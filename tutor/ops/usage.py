@@ -1,4 +1,4 @@
-"""Usage counters of this process: questions answered, degraded or replaced answers, refusals, failures."""
+"""Usage counters: questions answered, degraded or replaced answers, refusals, failures (per process or shared)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 from tutor.types import Answer
 
@@ -25,42 +26,63 @@ class UsageSnapshot:
     by_group: dict[str, int]
 
 
+class Usage(Protocol):
+    """What the routes count with: this process's UsageCounter, or one shared by every worker (Redis)."""
+
+    def answered(self, answer: Answer, channel: str) -> None: ...
+
+    def failed(self) -> None: ...
+
+    def snapshot(self) -> UsageSnapshot: ...
+
+
+def answer_counts(answer: Answer, channel: str) -> dict[str, int]:
+    """The counters one answer adds to, as `kind:name` keys (shared by both implementations)."""
+    return {
+        "n:questions": 1,
+        "n:degraded": int(answer.degraded),
+        "n:replaced": int(bool(answer.notice) and not answer.degraded),
+        "n:unanswered": int(not answer.citations),
+        f"channel:{channel}": 1,
+        f"level:{answer.level.value}": 1,
+        f"group:{answer.group.value}": 1,
+    }
+
+
+def snapshot_of(since: dt.datetime, counts: dict[str, int]) -> UsageSnapshot:
+    def part(kind: str) -> dict[str, int]:
+        return {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith(f"{kind}:")}
+
+    n = part("n")
+    return UsageSnapshot(
+        since,
+        n.get("questions", 0),
+        n.get("degraded", 0),
+        n.get("replaced", 0),
+        n.get("unanswered", 0),
+        n.get("errors", 0),
+        part("channel"),
+        part("level"),
+        part("group"),
+    )
+
+
 class UsageCounter:
-    """Counts, never content: anonymous questions are not stored anywhere, only counted here."""
+    """Counts, never content: anonymous questions are not stored anywhere, only counted here (this process)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since = dt.datetime.now(dt.UTC)
         self._n: Counter[str] = Counter()
-        self._channel: Counter[str] = Counter()
-        self._level: Counter[str] = Counter()
-        self._group: Counter[str] = Counter()
 
     def answered(self, answer: Answer, channel: str) -> None:
         with self._lock:
-            self._n["questions"] += 1
-            self._n["degraded"] += int(answer.degraded)
-            self._n["replaced"] += int(bool(answer.notice) and not answer.degraded)
-            self._n["unanswered"] += int(not answer.citations)
-            self._channel[channel] += 1
-            self._level[answer.level.value] += 1
-            self._group[answer.group.value] += 1
+            self._n.update(answer_counts(answer, channel))
 
     def failed(self) -> None:
         with self._lock:
-            self._n["errors"] += 1
+            self._n["n:errors"] += 1
 
     def snapshot(self) -> UsageSnapshot:
         with self._lock:
-            n = self._n
-            return UsageSnapshot(
-                self._since,
-                n["questions"],
-                n["degraded"],
-                n["replaced"],
-                n["unanswered"],
-                n["errors"],
-                dict(self._channel),
-                dict(self._level),
-                dict(self._group),
-            )
+            return snapshot_of(self._since, dict(self._n))

@@ -67,3 +67,27 @@ def running(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def worker_pids(master: int) -> list[int]:
+    """The serving children of a uvicorn or gunicorn master, oldest first (not multiprocessing's resource tracker)."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    try:
+        pids = [int(p) for p in children.read_text().split()]
+    except OSError:
+        return []
+    serving = []
+    for pid in pids:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # it has just exited
+        if b"resource_tracker" not in cmdline:
+            serving.append(pid)
+    return serving
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time a process has used, in clock ticks (fields 14 and 15 of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])

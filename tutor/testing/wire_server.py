@@ -36,6 +36,8 @@ class BaseWireState:
     mode: Mode = "ok"
     #: Seconds to wait before each streamed piece in "slow" mode.
     delay: float = 2.0
+    #: In "drop" mode, the piece before which the connection drops: 0 before any text, 2 after two pieces.
+    drop_at: int = 2
     #: Fixed reply; None means: quote the first passage of the last user message.
     reply: str | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -89,7 +91,7 @@ class WireHandler(BaseHTTPRequestHandler):
         state = self.state
         parts = pieces(reply)
         for i, piece in enumerate(parts):
-            if state.mode == "drop" and i == min(2, len(parts) - 1):
+            if state.mode == "drop" and i == min(state.drop_at, len(parts) - 1):
                 # Drop the connection mid-stream without ending the chunked body.
                 self.wfile.flush()
                 self.connection.shutdown(2)

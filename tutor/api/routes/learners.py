@@ -25,7 +25,7 @@ from tutor.api.schemas_learner import (
     ProfileOut,
     VerifyOut,
 )
-from tutor.auth.policy import Role, check_owner
+from tutor.auth.policy import check_owner
 from tutor.learner.service import LearnerService
 from tutor.logs import log_dir_for, purge_learner_logs
 
@@ -41,8 +41,7 @@ def _profile(learners: LearnerService, learner_id: str) -> ProfileOut:
 @router.post("/api/learners", response_model=EnrolledOut, status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def enrol(req: LearnerIn, _: TrainerDep, services: ServicesDep) -> EnrolledOut:
     """Ghi danh học viên (tập huấn viên hoặc quản trị viên), cần `consent` = true; trả mã học viên một lần."""
-    learner = services.store.create_learner(req.group, req.consent, age_band=req.age_band, pseudonym=req.pseudonym)
-    issued = services.tokens.create(Role.LEARNER, learner.id)
+    learner, issued = services.store.enrol(req.group, req.consent, age_band=req.age_band, pseudonym=req.pseudonym)
     return EnrolledOut(learner=LearnerOut.from_profile(learner), token=issued.secret)
 
 
