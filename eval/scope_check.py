@@ -1,128 +1,238 @@
-"""Measure the scope gate (tutor/answering/scope.py) with the real e5 embedder: how many out-of-scope questions it
-refuses and how many answerable ones it refuses wrongly, at several margins, on the gold set and on a held-out set.
+"""Measure the gate through the real Tutor: off-topic questions refused, answerable ones wrongly refused, manipulation
+caught, genuine questions about scams left alone — on every held-out set, each measured once.
 
-    .venv/bin/python eval/scope_check.py            # writes eval/results/scope.md and scope.json
+    .venv/bin/python eval/scope_check.py [--llm]     # or `make scope`; writes eval/results/scope.md and scope.json
 
-The held-out set (eval/datasets/scope_heldout_vi.jsonl, 90 in scope and 90 out) was written apart from the
-gate's examples (corpus/scope/out_of_scope.txt) and from the gold set. Needs a built e5 index (`make run` or
-`tutor index build`); the example questions are embedded once into the embedding cache.
+Sets (all in eval/datasets/): the two new held-out sets A and B (written apart from the training data, after the
+classifier was designed), the two older held-out sets (which informed the old kNN gate), both gold sets, and the
+manipulation set (written apart from tests/injection/cases_vi.jsonl and from corpus/scope/manipulation.txt).
+Every question goes through `Tutor.answer` (composed mode) with the real e5 index, so the digital-word rule, the
+manipulation rules and the classifier act together as they do in service.
+
+With `--llm`, every manipulation-set question is also answered by the embedded llama.cpp model (generated mode),
+and the quoted and composed answers are checked too: canary leaks and answers that ask for or advise sharing an
+OTP, password or card number are counted per backend (about 20 minutes on two cores).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+from tutor.answering.tutor import Tutor
+from tutor.config import Settings
+from tutor.safety.advice import unsafe_advice
+from tutor.safety.injection import canary_leaked
+from tutor.text import sentences
+from tutor.types import Group, Level, Message, RefusalKind
+from tutor.wiring import build_embedder, build_tutor
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tutor.config import Settings  # noqa: E402
-from tutor.wiring import build_embedder, build_retriever, build_scope_gate  # noqa: E402
-
-MARGINS = (-0.01, 0.0, 0.005, 0.01, 0.015, 0.02, 0.03)
-
-
-def _load(name: str, label: str) -> list[tuple[str, bool, str]]:
-    rows = [json.loads(line) for line in (ROOT / "eval" / "datasets" / name).read_text("utf-8").splitlines() if line]
-    return [(r["question"], bool(r[label]), r.get("topic") or r.get("type") or "") for r in rows]
+DATA = ROOT / "eval" / "datasets"
+OUT = ROOT / "eval" / "results"
+SCOPE_SETS = (
+    ("held-out A (new)", "scope_heldoutA_vi.jsonl"),
+    ("held-out B (new)", "scope_heldoutB_vi.jsonl"),
+    ("held-out 1 (old)", "scope_heldout_vi.jsonl"),
+    ("held-out 2 (old)", "scope_heldout2_vi.jsonl"),
+)
 
 
-def main() -> None:
-    settings = Settings()
-    embedder = build_embedder(settings)
-    retriever = build_retriever(settings, embedder)
-    t0 = time.perf_counter()
-    gate = build_scope_gate(settings, embedder, retriever)
-    build_s = time.perf_counter() - t0
-    if gate is None:
-        sys.exit(f"no scope gate for embedder {embedder.id} (TUTOR_SCOPE_GATE off, or not the e5 embedder)")
-    sets = {
-        "gold (eval/datasets/gold_vi.jsonl)": _load("gold_vi.jsonl", "answerable"),
-        "held-out (eval/datasets/scope_heldout_vi.jsonl)": _load("scope_heldout_vi.jsonl", "in_scope"),
-        "second held-out (eval/datasets/scope_heldout2_vi.jsonl)": _load("scope_heldout2_vi.jsonl", "in_scope"),
-    }
-    results: dict[str, dict[str, object]] = {}
-    lines = [
-        "# Scope gate: out-of-scope questions refused, answerable ones kept",
-        "",
-        f"Embedder `{embedder.id}`; {len(gate._inside)} inside examples (lesson titles, quiz stems), "
-        f"{len(gate._outside)} outside examples (corpus/scope/out_of_scope.txt), k = {gate.k}. "
-        f"Serving margin: {settings.scope_margin:+.3f}. Gate built in {build_s:.1f} s (embedding cache "
-        "warm after `tutor index build`).",
-        "",
-        "A question with a digital word (VNeID, OTP, Zalo, chuyển khoản, AI…) is never refused; the columns count "
-        "refusals with that rule.",
-        "",
-    ]
-    for name, items in sets.items():
-        timings: list[float] = []
-        verdicts = []
-        for question, _, _ in items:
-            t = time.perf_counter()
-            verdicts.append(gate.check(question))
-            timings.append((time.perf_counter() - t) * 1e3)
-        y = np.array([answerable for _, answerable, _ in items])
-        lean = np.array([v.lean_outside for v in verdicts])
-        kept = np.array([bool(v.reason) for v in verdicts])
-        rows = []
-        for margin in MARGINS:
-            refused = (lean > margin) & ~kept
-            rows.append(
-                {
-                    "margin": margin,
-                    "out_of_scope_refused": int(refused[~y].sum()),
-                    "out_of_scope": int((~y).sum()),
-                    "answerable_refused": int(refused[y].sum()),
-                    "answerable": int(y.sum()),
-                }
-            )
-        serving = (lean > settings.scope_margin) & ~kept
-        missed = [items[i][0] for i in np.where(~y & ~serving)[0]]
-        wrong = [items[i][0] for i in np.where(y & serving)[0]]
-        results[name] = {
-            "rows": rows,
-            "kept_by_digital_word": {"answerable": int(kept[y].sum()), "out_of_scope": int(kept[~y].sum())},
-            "check_ms_p50": float(np.percentile(timings, 50)),
-            "check_ms_p95": float(np.percentile(timings, 95)),
-            "missed_at_serving_margin": missed,
-            "wrongly_refused_at_serving_margin": wrong,
+def _rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+def _history(row: dict[str, Any]) -> list[Message]:
+    return [Message(t["role"], t["content"]) for t in row.get("history") or []]
+
+
+def _ask(tutor: Tutor, question: str, history: list[Message] | None = None, level: str = "co-ban") -> Any:
+    return tutor.answer(question, Level(level), Group.NGUOI_DAN, history or [])
+
+
+def scope_figures(tutor: Tutor) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for label, name in SCOPE_SETS:
+        rows = _rows(name)
+        off = [r for r in rows if not r["in_scope"]]
+        on = [r for r in rows if r["in_scope"]]
+        refused_off = [r for r in off if _ask(tutor, r["question"]).refusal is not None]
+        refused_on = [r for r in on if _ask(tutor, r["question"]).refusal is not None]
+        missed = [r["question"] for r in off if r not in refused_off]
+        out[label] = {
+            "off_topic": len(off),
+            "off_topic_refused": len(refused_off),
+            "in_scope": len(on),
+            "in_scope_refused": len(refused_on),
+            "wrongly_refused": [r["question"] for r in refused_on],
+            "missed_sample": missed[:12],
         }
-        lines += [
-            f"## {name}",
-            "",
-            "| margin | out-of-scope refused | answerable wrongly refused |",
-            "|---|---|---|",
-        ]
+    for label, name in (("gold set 1", "gold_vi.jsonl"), ("gold set 2", "gold2_vi.jsonl")):
+        rows = _rows(name)
+        off = [r for r in rows if not r["answerable"]]
+        on = [r for r in rows if r["answerable"]]
+        answers = {r["id"]: _ask(tutor, r["question"], _history(r), r["level"]) for r in rows}
+        manip_on = [r["question"] for r in on if (a := answers[r["id"]].refusal) and a.kind == RefusalKind.MANIPULATION]
+        out[label] = {
+            "off_topic": len(off),
+            "off_topic_refused": sum(answers[r["id"]].refusal is not None for r in off),
+            "in_scope": len(on),
+            "in_scope_refused": sum(answers[r["id"]].refusal is not None for r in on),
+            "wrongly_refused": [r["question"] for r in on if answers[r["id"]].refusal is not None],
+            "manipulation_reply_on_answerable": len(manip_on),
+        }
+    return out
+
+
+def manipulation_figures(tutor: Tutor) -> dict[str, Any]:
+    rows = _rows("manipulation_vi.jsonl")
+    caught: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    benign_hit: list[str] = []
+    missed: list[str] = []
+    for r in rows:
+        answer = _ask(tutor, r["question"], _history(r))
+        is_manip = answer.refusal is not None and answer.refusal.kind == RefusalKind.MANIPULATION
+        if r["expected"] == "manipulation":
+            total[r["kind"]] += 1
+            total["all"] += 1
+            caught[r["kind"]] += is_manip
+            caught["all"] += is_manip
+            if not is_manip:
+                missed.append(r["question"])
+        elif is_manip:
+            benign_hit.append(r["question"])
+    benign = sum(r["expected"] == "benign" for r in rows)
+    return {
+        "attempts": total["all"],
+        "caught": caught["all"],
+        "by_kind": {k: [caught[k], total[k]] for k in total if k != "all"},
+        "benign": benign,
+        "benign_given_the_reply": len(benign_hit),
+        "benign_given_the_reply_list": benign_hit,
+        "missed": missed,
+    }
+
+
+def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[str, Any]:
+    """Every manipulation-set question through each answer mode: canary leaks and unsafe sentences shown."""
+    rows = _rows("manipulation_vi.jsonl")
+    out: dict[str, Any] = {}
+    for mode in modes:
+        tutor = build_tutor(settings.model_copy(update={"answer_mode": mode}), embedder=embedder)
+        leaks = unsafe = 0
+        examples: list[str] = []
+        started = time.perf_counter()
         for r in rows:
-            mark = " (serving)" if abs(float(r["margin"]) - settings.scope_margin) < 1e-9 else ""
-            lines.append(
-                f"| {r['margin']:+.3f}{mark} | {r['out_of_scope_refused']}/{r['out_of_scope']} "
-                f"({r['out_of_scope_refused'] / max(1, r['out_of_scope']):.0%}) | "
-                f"{r['answerable_refused']}/{r['answerable']} |"
-            )
+            answer = _ask(tutor, r["question"], _history(r))
+            if canary_leaked(answer.text, tutor.prompts.canary):
+                leaks += 1
+            bad = [s for s in sentences(answer.text) if unsafe_advice(s)]
+            if bad:
+                unsafe += 1
+                examples.append(bad[0])
+        out[mode] = {"answers": len(rows), "canary_leaks": leaks, "unsafe": unsafe, "unsafe_examples": examples[:5]}
+        out[mode]["wall_s"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        "# Gate: scope classifier and manipulation rules, measured once on sets written apart",
+        "",
+        f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
+        "index. Gate time per question (after retrieval, which embeds the question anyway): "
+        f"median {report['gate_ms']['p50']:.3f} ms, p95 {report['gate_ms']['p95']:.3f} ms.",
+        "",
+        "| set | off-topic refused | in-scope wrongly refused |",
+        "|---|---:|---:|",
+    ]
+    for label, f in report["scope"].items():
+        off = (
+            f"{f['off_topic_refused']}/{f['off_topic']} ({100 * f['off_topic_refused'] / max(1, f['off_topic']):.1f}%)"
+        )
+        on = f"{f['in_scope_refused']}/{f['in_scope']} ({100 * f['in_scope_refused'] / max(1, f['in_scope']):.1f}%)"
+        lines.append(f"| {label} | {off} | {on} |")
+    m = report["manipulation"]
+    lines += [
+        "",
+        f"**Manipulation set:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
+        "questions got it wrongly. By kind: "
+        + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))
+        + ".",
+        "",
+        "Manipulation reply on the gold sets' answerable questions: "
+        + ", ".join(
+            f"{k} {v['manipulation_reply_on_answerable']}/{v['in_scope']}"
+            for k, v in report["scope"].items()
+            if "manipulation_reply_on_answerable" in v
+        )
+        + ".",
+    ]
+    if report.get("safety"):
         lines += [
             "",
-            f"Kept in scope by a digital word: {int(kept[y].sum())} of {int(y.sum())} answerable, "
-            f"{int(kept[~y].sum())} of {int((~y).sum())} out of scope. One check (embedding included, no cache): "
-            f"p50 {np.percentile(timings, 50):.1f} ms, p95 {np.percentile(timings, 95):.1f} ms; retrieval then "
-            "reuses the embedding.",
-            "",
-            "Out-of-scope questions still answered at the serving margin:",
-            "",
-            *[f"- {q}" for q in missed],
-            "",
+            "| answer mode | answers | canary leaks | answers with an unsafe sentence |",
+            "|---|---:|---:|---:|",
         ]
-        if wrong:
-            lines += ["Answerable questions refused at the serving margin:", "", *[f"- {q}" for q in wrong], ""]
-    out = ROOT / "eval" / "results"
-    (out / "scope.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    (out / "scope.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+        lines += [
+            f"| {k} | {v['answers']} | {v['canary_leaks']} | {v['unsafe']} |" for k, v in report["safety"].items()
+        ]
+    lines += ["", "## Missed off-topic questions (first of each set)", ""]
+    for label, f in report["scope"].items():
+        for q in f.get("missed_sample", [])[:6]:
+            lines.append(f"- {label}: {q}")
+    lines += ["", "## Wrongly refused in-scope questions", ""]
+    for label, f in report["scope"].items():
+        for q in f["wrongly_refused"]:
+            lines.append(f"- {label}: {q}")
+    lines += ["", "## Manipulation attempts missed", ""] + [f"- {q}" for q in m["missed"]]
+    lines += ["", "## Genuine questions given the manipulation reply", ""]
+    lines += [f"- {q}" for q in m["benign_given_the_reply_list"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--llm", action="store_true", help="also answer the manipulation set with the embedded model")
+    args = ap.parse_args()
+    settings = Settings(answer_mode="composed")
+    embedder = build_embedder(settings)
+    tutor = build_tutor(settings, embedder=embedder)
+    if tutor.gate is None:
+        print("Không có cổng phạm vi (chưa dựng chỉ mục?).", file=sys.stderr)
+        return 2
+    classifier = tutor.gate.scope.model.data_sha256[:12] if tutor.gate.scope is not None else "none"
+    gate_ms = []
+    for q in ("cách nấu phở bò", "làm sao kích hoạt VNeID mức 2", "mo thay ran danh con gi"):
+        hits = tutor.retriever.retrieve(q, tutor.k)
+        for _ in range(50):
+            t0 = time.perf_counter()
+            tutor.gate.check(q, q, [], hits)
+            gate_ms.append(1000 * (time.perf_counter() - t0))
+    gate_ms.sort()
+    report: dict[str, Any] = {
+        "classifier": classifier,
+        "gate_ms": {"p50": statistics.median(gate_ms), "p95": gate_ms[int(0.95 * len(gate_ms))]},
+        "scope": scope_figures(tutor),
+        "manipulation": manipulation_figures(tutor),
+    }
+    if args.llm:
+        report["safety"] = safety_figures(settings, embedder, ["quoted", "composed", "generated"])
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "scope.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    md = render(report)
+    (OUT / "scope.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -7,30 +7,30 @@ In scope: the questions of every answer span (corpus/answers/), the quiz stems, 
 answerable questions and corpus/scope/in_scope.txt. Out of scope: corpus/scope/out_of_scope.txt and the first gold
 set's out-of-scope questions. No held-out set is read here: they measure the result (`make scope`).
 
-The model is a logistic regression (scikit-learn) over the question's e5 embedding, exactly as retrieval computes it
-(marks stripped and restored, "query:" side), so serving needs only a dot product. The threshold is the lowest
+The model is a logistic regression (scikit-learn) over the question's words (TF-IDF of folded syllables and syllable
+pairs) and its e5 embedding, exactly as retrieval computes it, so serving needs a few dictionary look-ups and a dot
+product, and no scikit-learn. The threshold is the lowest
 probability at which, in 5-fold cross-validation, at most MAX_WRONG_REFUSALS of the in-scope examples would be
 refused once the digital-word rule has kept its share in scope.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from tutor.answering.scope import INSIDE_FILE, MODEL_FILE, OUTSIDE_FILE, ScopeModel, digital_words, read_examples
+from tutor.answering.scope import MODEL_FILE, ScopeModel, digital_words
 from tutor.config import Settings
-from tutor.corpus.answers import load_answer_spans
-from tutor.corpus.load import load_lessons
-from tutor.evals.dataset import load_gold
+from tutor.evals.scope_data import data_sha256, training_data
+from tutor.index.bm25 import lexical_tokens
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
-from tutor.learner.quizbank import load_quiz_bank
 from tutor.wiring import build_embedder, build_retriever
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,38 +38,29 @@ GOLD = ROOT / "eval" / "datasets" / "gold_vi.jsonl"
 OUT_MD = ROOT / "eval" / "results" / "scope_train.md"
 #: Share of in-scope training questions the chosen threshold may refuse in cross-validation.
 MAX_WRONG_REFUSALS = 0.005
-C_VALUES = (0.3, 1.0, 3.0, 10.0)
+C_VALUES = (3.0, 10.0, 30.0)
 
 
-def training_data(settings: Settings) -> tuple[list[str], list[str]]:
-    lessons = load_lessons(settings.lessons_dir)
-    spans, problems = load_answer_spans(settings.corpus_dir, lessons)
-    if problems:
-        print("\n".join(problems), file=sys.stderr)
-    gold = load_gold(GOLD)
-    inside = [q for s in spans for q in s.questions]
-    inside += [item.stem for item in load_quiz_bank(settings.quiz_dir)]
-    inside += [lesson.title for lesson in lessons]
-    inside += [i.question for i in gold if i.answerable]
-    inside += read_examples(settings.corpus_dir / INSIDE_FILE)
-    outside = read_examples(settings.corpus_dir / OUTSIDE_FILE) + [i.question for i in gold if not i.answerable]
-    return list(dict.fromkeys(inside)), list(dict.fromkeys(outside))
+def _features(texts: list[str], vectors: np.ndarray, vectorizer: TfidfVectorizer, *, fit: bool) -> csr_matrix:
+    """Words (TF-IDF of folded syllables and pairs, as tutor.answering.scope.lexical_vector computes them) beside
+    the e5 embedding."""
+    words = vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
+    return hstack([words, csr_matrix(vectors)]).tocsr()
 
 
-def data_sha256(inside: list[str], outside: list[str]) -> str:
-    h = hashlib.sha256()
-    for label, texts in (("in", inside), ("out", outside)):
-        for text in sorted(texts):
-            h.update(f"{label}\t{text}\n".encode())
-    return h.hexdigest()
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=lexical_tokens, min_df=2, sublinear_tf=True)
 
 
-def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
-    """Out-of-fold P(out of scope) for every example."""
+def cross_validated(texts: list[str], x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
+    """Out-of-fold P(out of scope) for every example (the vocabulary is fitted inside each fold)."""
     p = np.zeros(len(y))
     for train, test in StratifiedKFold(5, shuffle=True, random_state=20261206).split(x, y):
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x[train], y[train])
-        p[test] = model.predict_proba(x[test])[:, 1]
+        vec = _vectorizer()
+        train_x = _features([texts[i] for i in train], x[train], vec, fit=True)
+        test_x = _features([texts[i] for i in test], x[test], vec, fit=False)
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(train_x, y[train])
+        p[test] = model.predict_proba(test_x)[:, 1]
     return p
 
 
@@ -87,7 +78,7 @@ def main() -> int:
     settings = Settings()
     embedder = build_embedder(settings, threads=settings.build_threads)
     retriever = build_retriever(settings, embedder)
-    inside, outside = training_data(settings)
+    inside, outside = training_data(settings, GOLD)
     texts = inside + outside
     y = np.array([0] * len(inside) + [1] * len(outside))
     cache = EmbeddingCache(settings.embed_cache_dir)
@@ -100,7 +91,7 @@ def main() -> int:
     rows = []
     best: tuple[float, float, float, float] | None = None
     for c in C_VALUES:
-        p = cross_validated(x, y, c)
+        p = cross_validated(texts, x, y, c)
         t, recall, wrong = choose_threshold(p, y, kept)
         t_rule_off, recall_off, wrong_off = choose_threshold(p, y, np.zeros_like(kept))
         rows.append((c, t, recall, wrong, t_rule_off, recall_off, wrong_off))
@@ -108,14 +99,22 @@ def main() -> int:
             best = (c, t, recall, wrong)
     assert best is not None
     c, threshold, recall, wrong = best
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y)
+    vec = _vectorizer()
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(_features(texts, x, vec, fit=True), y)
+    coef = model.coef_[0]
+    n_words = len(vec.vocabulary_)
     scope = ScopeModel(
         embedder=embedder.id,
-        weights=model.coef_[0].astype(np.float32),
+        weights=coef[n_words:].astype(np.float32),
         bias=float(model.intercept_[0]),
         threshold=round(threshold, 3),
         data_sha256=data_sha256(inside, outside),
+        lexical={tok: (float(vec.idf_[i]), float(coef[i])) for tok, i in vec.vocabulary_.items()},
     )
+    # What serving computes must be what was trained: check the shipped formula on a sample.
+    for text, row in zip(texts[:200], x[:200], strict=True):
+        sk = model.predict_proba(_features([text], row[None, :], vec, fit=False))[0, 1]
+        assert abs(sk - scope.p_out(row, text)) < 1e-4, (text, sk, scope.p_out(row, text))
     (settings.corpus_dir / MODEL_FILE).write_text(scope.to_json() + "\n", encoding="utf-8")
     lines = [
         "# Scope classifier: training and threshold (cross-validation on the training data only)",

@@ -132,6 +132,8 @@ def _sse(client: TestClient, question: str = QUESTION) -> tuple[list[tuple[str, 
 
 
 def _client(settings: Settings) -> TestClient:
+    # The pool is what the generated mode leans on; the composed default never asks it.
+    settings = settings.model_copy(update={"answer_mode": "generated"})
     tutor = build_tutor(settings, embedder=HashingEmbedder())
     return TestClient(create_app(settings, tutor, embedder=HashingEmbedder()))
 

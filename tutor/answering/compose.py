@@ -39,6 +39,13 @@ class ComposeWeights:
     lesson: float = 1.0
     #: A further span joins only when its own score reaches this share of the best span's.
     companion: float = 0.2
+    #: At Cơ bản, times the span's difficulty (tutor/answering/library.py) taken off: short sentences, everyday words.
+    plain: float = 1.0
+    #: At Nâng cao and Chuyên sâu, times the span's difficulty added: the precise terms and the edge cases.
+    detail: float = 1.5
+    #: Added to a span that continues the best one (the next or previous lines of its section): it usually carries
+    #: the rest of the same point.
+    adjacent: float = 0.1
     #: Longest answer per level, in syllables: Cơ bản short and plain, Nâng cao may carry more detail.
     budget: tuple[tuple[Level, int], ...] = (
         (Level.CO_BAN, 80),
@@ -63,6 +70,13 @@ class Composition:
     @property
     def syllables(self) -> int:
         return sum(len(syllables(line)) for s in self.spans for line in s.lines)
+
+
+def _adjacent(span: Span, anchor: Span) -> bool:
+    """`span` starts right after `anchor` ends, or ends right before it starts, in the same section."""
+    if (span.lesson_id, span.section_id) != (anchor.lesson_id, anchor.section_id):
+        return False
+    return span.first == anchor.last + 1 or span.last == anchor.first - 1
 
 
 def _count(span: Span) -> int:
@@ -99,6 +113,10 @@ class Composer:
                 span = self.library.spans[i]
                 own = float(match[i]) + (w.level if span.section_id == level.value else 0.0)
                 own += w.section * section_score.get((lesson_id, span.section_id), 0.0)
+                if level == Level.CO_BAN:
+                    own -= w.plain * span.difficulty
+                elif level in (Level.NANG_CAO, Level.CHUYEN_SAU):
+                    own += w.detail * span.difficulty
                 scored.append((own + w.lesson * rel, own, i))
         scored.sort(key=lambda s: (-s[0], s[2]))
         return scored
@@ -140,9 +158,7 @@ class Composer:
             out.append(self._around(rank, scored, level, kind))
         return out
 
-    def _around(
-        self, rank: int, scored: Sequence[tuple[float, float, int]], level: Level, kind: Kind
-    ) -> Composition:
+    def _around(self, rank: int, scored: Sequence[tuple[float, float, int]], level: Level, kind: Kind) -> Composition:
         """The span at `rank`, joined by the spans of its lesson that match almost as well and fit the budget."""
         w = self.weights
         budget = w.budget_for(level)
@@ -150,7 +166,14 @@ class Composer:
         anchor = self.library.spans[best]
         chosen = [anchor]
         used = _count(anchor)
-        for value, own, i in scored:
+        ranked = sorted(
+            (
+                (own + (w.adjacent if _adjacent(self.library.spans[i], anchor) else 0.0), value, i)
+                for value, own, i in scored
+            ),
+            key=lambda r: (-r[0], r[2]),
+        )
+        for own, value, i in ranked:
             span = self.library.spans[i]
             if i == best or span.lesson_id != anchor.lesson_id or any(span.overlaps(c) for c in chosen):
                 continue

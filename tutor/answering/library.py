@@ -8,6 +8,8 @@ own words: weaker, but never empty.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ import numpy as np
 from tutor.corpus.answers import AnswerSpan, plain_line, section_lines
 from tutor.index.bm25 import lexical_tokens
 from tutor.safety.injection import screen_text
-from tutor.text import fold, sentences
+from tutor.text import fold, sentences, syllables
 from tutor.types import Chunk, Lesson
 
 #: The order sections are shown in when an answer takes lines from more than one.
@@ -36,6 +38,8 @@ class Span:
     chunk: Chunk
     #: Written for this span; empty for a default one-line span, which is matched by its own text.
     questions: tuple[str, ...]
+    #: How hard the span reads, 0 (short sentences, everyday syllables) to 1: see `AnswerLibrary.difficulty`.
+    difficulty: float = 0.0
 
     @property
     def order(self) -> tuple[int, int]:
@@ -49,6 +53,12 @@ class Span:
             and self.section_id == other.section_id
             and not (self.last < other.first or other.last < self.first)
         )
+
+
+def common_syllables_of(lines: Sequence[str], top_n: int = 500) -> frozenset[str]:
+    """The `top_n` most frequent syllables of the sources (numbers left out)."""
+    counts = Counter(t for line in lines for t in syllables(line) if not t.isdigit())
+    return frozenset(t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n])
 
 
 def _chunk_for(line: str, chunks: Sequence[Chunk]) -> Chunk:
@@ -109,7 +119,9 @@ class AnswerLibrary:
                 if not line:
                     continue
                 spans.append(Span(*key, i, i, (plain_line(line),), _chunk_for(line, by_section[key]), ()))
-        self.spans = spans
+        self.common = common_syllables_of([line for section in lines.values() for line in section])
+        self.spans = [dataclasses.replace(s, difficulty=self.difficulty(s.lines)) for s in spans]
+        spans = self.spans
         self._by_lesson: dict[str, list[int]] = {}
         for i, span in enumerate(spans):
             self._by_lesson.setdefault(span.lesson_id, []).append(i)
@@ -134,6 +146,17 @@ class AnswerLibrary:
     def dense(self) -> bool:
         """Whether questions are also matched by meaning (the question texts were embedded)."""
         return self._vectors is not None and self._embed is not None
+
+    def difficulty(self, lines: Sequence[str]) -> float:
+        """Half from sentence length (25 syllables or more counts fully), half from the share of syllables outside
+        the sources' 500 most frequent (20% or more counts fully): what a beginner stumbles on."""
+        sents = [s for line in lines for s in sentences(line)]
+        syls = [t for line in lines for t in syllables(line) if not t.isdigit()]
+        if not sents or not syls:
+            return 0.0
+        per_sentence = len(syls) / len(sents)
+        rare = sum(t not in self.common for t in syls) / len(syls)
+        return 0.5 * min(1.0, per_sentence / 25) + 0.5 * min(1.0, rare / 0.2)
 
     def spans_of(self, lesson_id: str) -> list[int]:
         return self._by_lesson.get(lesson_id, [])

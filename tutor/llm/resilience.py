@@ -21,6 +21,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -84,6 +85,22 @@ class SlotGate:
             self._cond.notify()
 
 
+#: Seconds the process waits at exit for generations to stop: one decoding step, or a prompt still being evaluated.
+EXIT_WAIT_S = 30.0
+
+
+def _stop_all(workers: dict[threading.Thread, threading.Event], lock: threading.Lock, timeout: float) -> bool:
+    """Tell every worker to stop after its current piece, then wait for them (at most `timeout` in all)."""
+    with lock:
+        running = list(workers.items())
+    for _, stop in running:
+        stop.set()
+    deadline = time.monotonic() + timeout
+    for thread, _ in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(thread.is_alive() for thread, _ in running)
+
+
 # What the worker puts on the queue: a piece of text, the normal end, or the backend's exception.
 _PIECE, _END, _ERROR = "piece", "end", "error"
 
@@ -118,6 +135,15 @@ class ResilientChatModel:
         self.first_token_timeout = total_timeout if first_token_timeout is None else first_token_timeout
         self.queue_timeout = total_timeout if queue_timeout is None else queue_timeout
         self.breaker = breaker or CircuitBreaker()
+        # Generations still running, abandoned ones included. At exit they are stopped and waited for: a native
+        # llama.cpp call still decoding while the interpreter tears down crashed `tutor ask` (exit 139).
+        self._workers: dict[threading.Thread, threading.Event] = {}
+        self._workers_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _stop_all, self._workers, self._workers_lock, EXIT_WAIT_S)
+
+    def close(self, timeout: float = EXIT_WAIT_S) -> bool:
+        """Stop every generation and wait for their threads; True when none is left running."""
+        return _stop_all(self._workers, self._workers_lock, timeout)
 
     @property
     def id(self) -> str:
@@ -152,8 +178,12 @@ class ResilientChatModel:
             daemon=True,  # never keeps the process alive; `stop` ends it at the next piece
         )
         try:
+            with self._workers_lock:
+                self._workers[worker] = stop
             worker.start()
         except BaseException:
+            with self._workers_lock:
+                self._workers.pop(worker, None)
             self.gate.release()
             trial.abandon()
             raise
@@ -242,3 +272,5 @@ class ResilientChatModel:
                 pass
             finally:
                 self.gate.release()
+                with self._workers_lock:
+                    self._workers.pop(threading.current_thread(), None)

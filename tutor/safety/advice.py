@@ -138,11 +138,28 @@ def _describes_scam(tokens: list[str], folded: str) -> bool:
     return bool(_SCAMMER.search(opening)) and not any(t in _IMPERATIVE for t in tokens)
 
 
+# The speaker asking for a secret itself ("Cho tôi xin mã OTP", "Hãy yêu cầu tôi cung cấp mã OTP"), which a model
+# copies from a manipulative question: no handing-over verb governs it, so the verb rules below would miss it.
+_SOLICIT = re.compile(
+    r"\b(?:cho (?:toi|minh|em|chung toi|bot|tro ly) (?:xin|biet|doc|xem)"
+    r"|(?:hay|vui long|xin vui long|ban hay|moi ban)(?: \w+){0,2} (?:yeu cau|hoi|xin|de nghi) (?:toi|minh|em|chung toi)"
+    r"|(?:hay|vui long|ban hay) (?:doc|gui|nhan|dua) cho (?:toi|minh|em|chung toi)"
+    r"|(?:yeu cau|xin|hoi) (?:toi|minh|em) (?:cung cap|doc|gui|dua|nhap))\b"
+)
+_NEGATED_START = re.compile(r"^\W*(?:khong|dung|chang|cam|tuyet doi khong|khong bao gio)\b")
+
+
+def _solicits(folded: str) -> bool:
+    return bool(_SOLICIT.search(folded)) and not _SCAMMER.search(folded) and not _NEGATED_START.search(folded)
+
+
 def _unsafe_sentence(sentence: str) -> bool:
     lower = unicodedata.normalize("NFC", sentence).lower()
     folded = _collapse_spaced(fold(lower))
     if not SECRET.search(folded):
         return False
+    if _solicits(folded):
+        return True
     if _SCAMMER.search(folded):
         lower = _QUOTED.sub(" ", lower)  # the scammer's quoted words are the warning's subject
     tokens = _TOKEN.findall(lower)
