@@ -120,15 +120,18 @@ def main() -> int:
         }
 
     base = ComposeWeights()
+    # The first full grid (432 settings, 2026-12-06) fixed level 0.2, section 0.2 and adjacent 0.1 at the top of
+    # every ranking; this grid varies the rest beside the yes/no rule weight.
     grid = {
         "dense": [0.0, 0.3] if library.dense else [0.0],
-        "level": [0.1, 0.2, 0.4],
-        "section": [0.0, 0.2],
+        "level": [0.2],
+        "section": [0.2],
         "lesson": [1.0, 2.0],
         "companion": [0.2, 0.5],
-        "adjacent": [0.0, 0.1],
-        "plain": [0.0, 1.0, 1.5],
-        "detail": [0.0, 1.0, 1.5],
+        "adjacent": [0.1],
+        "plain": [1.0, 1.5],
+        "detail": [1.0, 1.5],
+        "rule": [0.0, 0.2, 0.4, 0.8],
     }
     rows = []
     started = time.time()

@@ -171,3 +171,16 @@ def test_a_broken_anchor_is_reported_with_its_file_and_never_guessed(tmp_path: P
     assert spans == [] and len(problems) == 1 and "an-toan-otp.yaml" in problems[0]
     with pytest.raises(CorpusError, match="khớp 0 dòng"):
         require_spans(tmp_path, [OTP])
+
+
+def test_a_yes_no_question_leans_to_the_lessons_safety_rule(library: AnswerLibrary):
+    composer = Composer(library, ComposeWeights(rule=0.5))
+    rule = next(i for i, s in enumerate(library.spans) if s.section_id == "luu-y-an-toan")
+
+    def own(kind: Kind) -> float:
+        return next(
+            o for _v, o, i in composer.score("đọc mã OTP", None, Level.CO_BAN, _hits(library), kind) if i == rule
+        )
+
+    assert own(Kind.YESNO) == pytest.approx(own(Kind.OTHER) + 0.5)
+    assert own(Kind.HOWTO) == pytest.approx(own(Kind.OTHER))

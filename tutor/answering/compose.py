@@ -22,6 +22,9 @@ from tutor.answering.question import Kind
 from tutor.text import has_diacritics, syllables
 from tutor.types import Hit, Level
 
+#: The section every lesson closes with: its safety rules ("Lưu ý an toàn").
+RULE_SECTION = "luu-y-an-toan"
+
 
 @dataclass(frozen=True)
 class ComposeWeights:
@@ -46,6 +49,9 @@ class ComposeWeights:
     #: Added to a span that continues the best one (the next or previous lines of its section): it usually carries
     #: the rest of the same point.
     adjacent: float = 0.1
+    #: Added, for a yes/no question ("có nên…không"), to a span of the lesson's safety-rule section: the learner
+    #: asked whether to do something, and the rule is the answer.
+    rule: float = 0.2
     #: Longest answer per level, in syllables: Cơ bản short and plain, Nâng cao may carry more detail.
     budget: tuple[tuple[Level, int], ...] = (
         (Level.CO_BAN, 80),
@@ -89,7 +95,12 @@ class Composer:
         self.weights = weights or ComposeWeights()
 
     def score(
-        self, query: str, query_vector: np.ndarray | None, level: Level, hits: Sequence[Hit]
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        level: Level,
+        hits: Sequence[Hit],
+        kind: Kind = Kind.OTHER,
     ) -> list[tuple[float, float, int]]:
         """(score, own score, span index) for every span of the retrieved lessons, best first. The own score leaves
         out the lesson's retrieval score, which all spans of a lesson share: it decides which spans join."""
@@ -113,6 +124,8 @@ class Composer:
                 span = self.library.spans[i]
                 own = float(match[i]) + (w.level if span.section_id == level.value else 0.0)
                 own += w.section * section_score.get((lesson_id, span.section_id), 0.0)
+                if kind == Kind.YESNO and span.section_id == RULE_SECTION:
+                    own += w.rule
                 if level == Level.CO_BAN:
                     own -= w.plain * span.difficulty
                 elif level in (Level.NANG_CAO, Level.CHUYEN_SAU):
@@ -145,7 +158,7 @@ class Composer:
         n: int = 4,
     ) -> list[Composition]:
         """Up to `n` compositions, each anchored on one of the best spans (no two anchors overlap), best first."""
-        scored = self.score(query, query_vector, level, hits)
+        scored = self.score(query, query_vector, level, hits, kind)
         out: list[Composition] = []
         anchors: list[Span] = []
         for rank, (_value, _own, i) in enumerate(scored):
