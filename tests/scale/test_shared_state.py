@@ -15,7 +15,7 @@ from tutor.ops import redis_state
 from tutor.ops.jobs import Job, JobRunningError, JobState
 from tutor.ops.redis_state import RedisJobBoard, RedisUsageCounter, connect
 from tutor.testing.service import free_port
-from tutor.types import Answer, Group, Level
+from tutor.types import Answer, Group, Level, Refusal, RefusalKind
 from tutor.wiring import build_shared_state
 
 
@@ -104,8 +104,17 @@ def test_a_job_whose_worker_died_reads_as_failed_once_its_lease_runs_out(redis_u
     stop.set()
 
 
-def _answer(level: Level, degraded: bool) -> Answer:
-    return Answer(question="q", level=level, group=Group.NGUOI_DAN, text="t", citations=(), hits=(), degraded=degraded)
+def _answer(level: Level, degraded: bool, refusal: Refusal | None = None) -> Answer:
+    return Answer(
+        question="q",
+        level=level,
+        group=Group.NGUOI_DAN,
+        text="t",
+        citations=(),
+        hits=(),
+        degraded=degraded,
+        refusal=refusal,
+    )
 
 
 def test_usage_counted_by_two_workers_adds_up(redis_url: str):
@@ -113,10 +122,13 @@ def test_usage_counted_by_two_workers_adds_up(redis_url: str):
     a.answered(_answer(Level.CO_BAN, False), "anonymous")
     b.answered(_answer(Level.NANG_CAO, True), "session")
     b.failed()
+    a.answered(_answer(Level.CO_BAN, False, Refusal(RefusalKind.OUT_OF_SCOPE, "bộ phân loại: 0,93")), "anonymous")
+    b.answered(_answer(Level.CO_BAN, False, Refusal(RefusalKind.MANIPULATION, "luật: vai trò")), "anonymous")
     snap = a.snapshot()
-    assert (snap.questions, snap.degraded, snap.errors, snap.unanswered) == (2, 1, 1, 2)
-    assert snap.by_channel == {"anonymous": 1, "session": 1}
-    assert snap.by_level == {"co-ban": 1, "nang-cao": 1}
+    assert (snap.questions, snap.degraded, snap.errors, snap.unanswered) == (4, 1, 1, 4)
+    assert snap.by_refusal == {"out_of_scope": 1, "manipulation": 1}
+    assert snap.by_channel == {"anonymous": 3, "session": 1}
+    assert snap.by_level == {"co-ban": 3, "nang-cao": 1}
     assert snap.since == b.snapshot().since
 
 

@@ -37,6 +37,13 @@ class HitOut(BaseModel):
     text: str
 
 
+class RefusalOut(BaseModel):
+    kind: str = Field(description="out_of_scope (ngoài phạm vi) hoặc manipulation (thao túng).")
+    reason: str = Field(description="Cho tập huấn viên: bước kiểm tra nào quyết định và điểm của nó.")
+    suggestions: list[str] = Field(description="Tối đa 3 câu hỏi mà các bài học gần nhất trả lời được.")
+    referral: str | None = Field(description="Nên hỏi ai (y tế, pháp luật…), nếu có.")
+
+
 class AnswerOut(BaseModel):
     question: str
     level: Level
@@ -48,6 +55,7 @@ class AnswerOut(BaseModel):
     notice: str | None
     model: str
     timings: dict[str, float]
+    refusal: RefusalOut | None = Field(default=None, description="Có khi câu hỏi bị từ chối thay vì được trả lời.")
 
     @classmethod
     def from_answer(cls, a: Answer) -> AnswerOut:
@@ -86,6 +94,14 @@ class AnswerOut(BaseModel):
             notice=a.notice,
             model=a.model,
             timings={k: round(v, 4) for k, v in a.timings.items()},
+            refusal=None
+            if a.refusal is None
+            else RefusalOut(
+                kind=a.refusal.kind.value,
+                reason=a.refusal.reason,
+                suggestions=list(a.refusal.suggestions),
+                referral=a.refusal.referral,
+            ),
         )
 
 

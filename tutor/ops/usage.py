@@ -24,6 +24,8 @@ class UsageSnapshot:
     by_channel: dict[str, int]
     by_level: dict[str, int]
     by_group: dict[str, int]
+    #: Fixed replies instead of an answer, by kind: out_of_scope, manipulation (also counted in `unanswered`).
+    by_refusal: dict[str, int]
 
 
 class Usage(Protocol):
@@ -38,7 +40,7 @@ class Usage(Protocol):
 
 def answer_counts(answer: Answer, channel: str) -> dict[str, int]:
     """The counters one answer adds to, as `kind:name` keys (shared by both implementations)."""
-    return {
+    counts = {
         "n:questions": 1,
         "n:degraded": int(answer.degraded),
         "n:replaced": int(bool(answer.notice) and not answer.degraded),
@@ -47,6 +49,9 @@ def answer_counts(answer: Answer, channel: str) -> dict[str, int]:
         f"level:{answer.level.value}": 1,
         f"group:{answer.group.value}": 1,
     }
+    if answer.refusal is not None:
+        counts[f"refusal:{answer.refusal.kind.value}"] = 1
+    return counts
 
 
 def snapshot_of(since: dt.datetime, counts: dict[str, int]) -> UsageSnapshot:
@@ -64,6 +69,7 @@ def snapshot_of(since: dt.datetime, counts: dict[str, int]) -> UsageSnapshot:
         part("channel"),
         part("level"),
         part("group"),
+        part("refusal"),
     )
 
 
