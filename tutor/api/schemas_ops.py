@@ -87,7 +87,9 @@ class UsageOut(BaseModel):
     by_channel: dict[str, int]
     by_level: dict[str, int]
     by_group: dict[str, int]
-    by_refusal: dict[str, int] = Field(description="Câu bị từ chối theo loại: out_of_scope (ngoài phạm vi), manipulation (thao túng).")
+    by_refusal: dict[str, int] = Field(
+        description="Câu bị từ chối theo loại: out_of_scope (ngoài phạm vi), manipulation (thao túng)."
+    )
 
     @classmethod
     def from_snapshot(cls, u: UsageSnapshot) -> UsageOut:
