@@ -20,8 +20,9 @@ from starlette.routing import BaseRoute
 from tutor.answering.tutor import Tutor
 from tutor.api.bodylimit import BodySizeLimit
 from tutor.api.deps import Services, rate_limited
+from tutor.api.headers import SecurityHeaders, security_headers
 from tutor.api.ratelimit import RateLimits
-from tutor.api.routes import admin, chat, feedback, health, learners, pages, placement, preview, sessions
+from tutor.api.routes import admin, chat, docs, feedback, health, learners, pages, placement, preview, sessions
 from tutor.api.routes import lessons as lesson_routes
 from tutor.api.routes.pages import STATIC
 from tutor.api.schemas import ErrorOut
@@ -42,6 +43,10 @@ from tutor.types import Lesson
 log = logging.getLogger("tutor.api")
 
 _HTTP_MESSAGES = {
+    # FastAPI's own words for a body it cannot parse (invalid UTF-8, JSON nested thousands of levels deep).
+    400: "Không đọc được nội dung gửi lên: cần JSON hợp lệ, mã hóa UTF-8 và không lồng nhau quá sâu.",
+    401: "Cần mã truy cập hợp lệ cho việc này.",
+    403: "Bạn không có quyền làm việc này.",
     404: "Không có trang hoặc địa chỉ này.",
     405: "Địa chỉ này không nhận kiểu yêu cầu đó (ví dụ: cần POST thay vì GET).",
     413: "Nội dung gửi lên quá lớn. Một câu hỏi chỉ cần vài câu: hãy rút ngắn rồi gửi lại.",
@@ -112,13 +117,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 413:
             return _too_large(request)
-        message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
-        return _error(request, exc.status_code, "HTTPException", message)
+        # Never the framework's English detail: a status without its own words gets a general Vietnamese one.
+        message = _HTTP_MESSAGES.get(exc.status_code, f"Yêu cầu không thực hiện được (mã lỗi {exc.status_code}).")
+        name = "InvalidBodyError" if exc.status_code == 400 else "HTTPException"
+        return _error(request, exc.status_code, name, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "InternalError", "Máy chủ gặp lỗi không mong đợi. Hãy thử lại sau ít phút.")
+        # Rendered outside every middleware, so the security headers are added here.
+        frame = request.app.state.services.settings.frame_ancestors
+        headers = security_headers(frame, request.url.path, authorized="authorization" in request.headers)
+        message = "Máy chủ gặp lỗi không mong đợi. Hãy thử lại sau ít phút."
+        return _error(request, 500, "InternalError", message, headers)
 
 
 def build_services(
@@ -196,6 +207,8 @@ def create_app(
         ),
         version="0.2.0",
         lifespan=lifespan,
+        docs_url=None,  # our /docs serves Swagger UI from a package, with no CDN and no inline script
+        redoc_url=None,
         # On every route; it counts only /api/ requests (health checks and pages are never limited).
         dependencies=[Depends(rate_limited)],
     )
@@ -204,7 +217,8 @@ def create_app(
     setup_logging(log_dir_for(settings.data_dir))
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
-    for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages):
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)  # outermost: on every response
+    for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages, docs):
         _document_limits(module.router.routes)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
