@@ -57,6 +57,8 @@ class LearnerProfile:
     prefs: Preferences
     consent_at: dt.datetime
     created_at: dt.datetime
+    #: The name the learner chose to be called by; None until they choose one.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ class LearnerSnapshot:
     latest_answers: dict[str, bool]
     active_placement: PlacementRecord | None
     certificates: list[dict[str, Any]]
+    #: Finished placement tests, and when the latest one ended.
+    placements_finished: int = 0
+    last_placement_at: dt.datetime | None = None
 
 
 def elo_update(rating: float, n: int, difficulty: float, correct: bool) -> float:
@@ -111,16 +116,23 @@ def elo_update(rating: float, n: int, difficulty: float, correct: bool) -> float
     return rating + k * ((1.0 if correct else 0.0) - p)
 
 
-def check_pseudonym(value: str) -> str:
-    """A pseudonym may not carry personal data: no phone or ID numbers (long digit runs), no e-mail."""
-    value = value.strip()
+def check_pseudonym(value: str, what: str = "Bí danh") -> str:
+    """A pseudonym (or display name) may not carry personal data: no phone or ID numbers, no e-mail."""
+    value = " ".join(value.split())
     if not 2 <= len(value) <= 40:
-        raise InvalidLearnerDataError("Bí danh phải dài từ 2 đến 40 ký tự.")
+        raise InvalidLearnerDataError(f"{what} phải dài từ 2 đến 40 ký tự.")
     if re.search(r"\d{6,}", re.sub(r"[\s.\-]", "", value)) or "@" in value:
         raise InvalidLearnerDataError(
-            "Bí danh không được chứa số điện thoại, số căn cước hay email; hãy chọn một tên gọi khác."
+            f"{what} không được chứa số điện thoại, số căn cước hay email; hãy chọn một tên gọi khác."
         )
     return value
+
+
+def check_display_name(value: str | None) -> str | None:
+    """A display name as stored: None when empty, else checked like a pseudonym (2–40 characters, no numbers)."""
+    if value is None or not value.strip():
+        return None
+    return check_pseudonym(value, "Tên gọi")
 
 
 class LearnerStore(db.Transactional):
@@ -148,6 +160,7 @@ class LearnerStore(db.Transactional):
         age_band: str | None = None,
         prefs: Preferences | None = None,
         pseudonym: str | None = None,
+        display_name: str | None = None,
     ) -> LearnerProfile:
         """Create a learner. `consent` must be exactly True: silence or a default is not consent."""
         if consent is not True:
@@ -159,10 +172,12 @@ class LearnerStore(db.Transactional):
             raise InvalidLearnerDataError(f"Nhóm tuổi '{age_band}' không có; chọn một trong: {', '.join(AGE_BANDS)}.")
         prefs = prefs or Preferences()
         name = check_pseudonym(pseudonym) if pseudonym is not None else self._new_pseudonym()
+        shown = check_display_name(display_name)
         now = utcnow()
         row = LearnerRow(
             id=str(uuid.uuid4()),
             pseudonym=name,
+            display_name=shown,
             group=grp.value,
             age_band=age_band,
             large_text=prefs.large_text,
@@ -185,7 +200,14 @@ class LearnerStore(db.Transactional):
     def _profile(row: LearnerRow) -> LearnerProfile:
         prefs = Preferences(row.large_text, row.short_answers, row.read_aloud)
         return LearnerProfile(
-            row.id, row.pseudonym, Group(row.group), row.age_band, prefs, as_utc(row.consent_at), as_utc(row.created_at)
+            row.id,
+            row.pseudonym,
+            Group(row.group),
+            row.age_band,
+            prefs,
+            as_utc(row.consent_at),
+            as_utc(row.created_at),
+            row.display_name,
         )
 
     def _learner_row(self, s: Session, learner_id: str) -> LearnerRow:
@@ -202,6 +224,14 @@ class LearnerStore(db.Transactional):
         with self._tx() as s:
             row = self._learner_row(s, learner_id)
             row.large_text, row.short_answers, row.read_aloud = prefs.large_text, prefs.short_answers, prefs.read_aloud
+            return self._profile(row)
+
+    def set_display_name(self, learner_id: str, display_name: str | None) -> LearnerProfile:
+        """Set (or, with None or blank, clear) the name the pages call the learner by."""
+        shown = check_display_name(display_name)
+        with self._tx() as s:
+            row = self._learner_row(s, learner_id)
+            row.display_name = shown
             return self._profile(row)
 
     def delete_learner(self, learner_id: str) -> dict[str, int]:
@@ -432,4 +462,11 @@ class LearnerStore(db.Transactional):
                 self._latest_answers(s, learner_id),
                 self._active_placement(s, row),
                 self._certificates(s, learner_id),
+                *self._placements_finished(s, learner_id),
             )
+
+    @staticmethod
+    def _placements_finished(s: Session, learner_id: str) -> tuple[int, dt.datetime | None]:
+        finished = (PlacementRow.learner_id == learner_id, PlacementRow.state == "finished")
+        count, last = s.execute(select(func.count(), func.max(PlacementRow.finished_at)).where(*finished)).one()
+        return int(count or 0), as_utc(last) if last is not None else None
