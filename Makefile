@@ -10,7 +10,8 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test).
-APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji
+# espeak-ng reads lessons aloud offline (its Vietnamese voice); sox measures the audio in the read-aloud test.
+APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji espeak-ng sox
 SYS_STAMP := $(VENV)/.installed-sys
 
 RUN_STAMP := $(VENV)/.installed-run
