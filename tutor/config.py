@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: One CSP source for frame-ancestors: 'none', 'self', https: or an origin such as https://*.hue.gov.vn:8443.
+_FRAME_SOURCE = re.compile(r"'none'|'self'|https?:|(?:https?://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?")
 
 # The project root when running from a checkout; corpus/ and prompts/ live beside tutor/.
 _ROOT = Path(__file__).resolve().parent.parent
@@ -157,11 +161,12 @@ class Settings(BaseSettings):
     @field_validator("frame_ancestors")
     @classmethod
     def _frame_sources(cls, v: str) -> str:
-        # The value goes into a header: a ';', ',' or line break would smuggle in another directive or header.
-        v = " ".join(v.split())
-        if not v or any(c in v for c in ";,\r\n\"") or not v.isascii():
+        # The value goes into a header: each word must be a CSP source, so nothing else (another directive, a line
+        # break, another header) can be smuggled in.
+        words = v.split(" ")
+        if not v.strip() or not all(w == "" or _FRAME_SOURCE.fullmatch(w) for w in words):
             raise ValueError("cần 'none', 'self' hoặc các nguồn cách nhau bằng dấu cách, ví dụ https://cong.hue.gov.vn")
-        return v
+        return " ".join(w for w in words if w)
 
     @property
     def speech_cache_dir(self) -> Path:

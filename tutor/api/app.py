@@ -20,8 +20,9 @@ from starlette.routing import BaseRoute
 from tutor.answering.tutor import Tutor
 from tutor.api.bodylimit import BodySizeLimit
 from tutor.api.deps import Services, rate_limited
+from tutor.api.fairness import ClientFairness
 from tutor.api.headers import SecurityHeaders, security_headers
-from tutor.api.ratelimit import RateLimits
+from tutor.api.ratelimit import LLM_ROUTES, RateLimits, caller_of
 from tutor.api.routes import (
     admin,
     chat,
@@ -71,8 +72,22 @@ def _field(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc[1:]) or "nội dung"
 
 
+_KINDS = {
+    "string": "chuỗi chữ",
+    "int": "số nguyên",
+    "float": "số",
+    "bool": "true hoặc false",
+    "dict": "đối tượng JSON {…}",
+    "model": "đối tượng JSON {…}",
+    "model_attributes": "đối tượng JSON {…}",
+    "list": "danh sách […]",
+    "datetime": "ngày giờ",
+    "uuid": "mã UUID",
+}
+
+
 def _vietnamese(error: dict[str, Any]) -> str:
-    """One pydantic error in words a learner or a volunteer developer can act on."""
+    """One pydantic error in words a learner or a volunteer developer can act on (never pydantic's English)."""
     kind, where, ctx = error.get("type", ""), _field(error.get("loc", ())), error.get("ctx") or {}
     if kind == "json_invalid":
         return "nội dung gửi lên không phải JSON hợp lệ (kiểm tra dấu ngoặc, dấu phẩy, dấu nháy)"
@@ -81,12 +96,28 @@ def _vietnamese(error: dict[str, Any]) -> str:
     if kind in ("enum", "literal_error"):
         return f"'{where}' không nhận giá trị {error.get('input')!r}; chọn một trong: {ctx.get('expected', '')}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"'{where}' sai kiểu dữ liệu ({error.get('msg', '')})"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return f"'{where}' nằm ngoài khoảng cho phép ({error.get('msg', '')})"
-    if kind in ("string_too_long", "string_too_short", "too_long", "too_short"):
-        return f"'{where}' có độ dài không hợp lệ ({error.get('msg', '')})"
-    return f"'{where}': {error.get('msg', '')}"
+        expected = _KINDS.get(kind.rsplit("_", 1)[0])
+        return f"'{where}' sai kiểu dữ liệu" + (f" (cần {expected})" if expected else "")
+    bounds = {
+        "greater_than_equal": "phải từ {ge} trở lên",
+        "greater_than": "phải lớn hơn {gt}",
+        "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+        "less_than": "phải nhỏ hơn {lt}",
+        "string_too_long": "dài quá {max_length} ký tự",
+        "string_too_short": "cần ít nhất {min_length} ký tự",
+        "too_long": "có quá {max_length} phần tử",
+        "too_short": "cần ít nhất {min_length} phần tử",
+    }
+    if kind in bounds:
+        try:
+            return f"'{where}' " + bounds[kind].format(**ctx)
+        except (KeyError, IndexError):
+            return f"'{where}' nằm ngoài giới hạn cho phép"
+    if kind == "extra_forbidden":
+        return f"'{where}' không phải trường được nhận"
+    if kind == "recursion_loop":
+        return f"'{where}' lồng nhau quá sâu"
+    return f"'{where}' không hợp lệ"
 
 
 def _wants_page(request: Request) -> bool:
@@ -232,6 +263,12 @@ def create_app(
     setup_logging(log_dir_for(settings.data_dir))
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
+    app.add_middleware(
+        ClientFairness,
+        limit=settings.llm_per_client,
+        routes=LLM_ROUTES,
+        identify=lambda request: caller_of(request, services.tokens),
+    )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)  # outermost: on every response
     api_routers = (health, chat, sessions, feedback, learners, placement, lesson_routes, speech, preview, admin)
     for module in (*api_routers, pages, docs):

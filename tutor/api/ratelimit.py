@@ -14,6 +14,7 @@ from limits.strategies import MovingWindowRateLimiter
 from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
 from tutor.errors import ConfigError, RateLimitedError
+from tutor.llm.resilience import DEFAULT_CONCURRENCY
 
 #: Endpoints that make the LLM generate (the preview three times): they get the smaller `rate_limit_chat` budget.
 LLM_ROUTES = frozenset(
@@ -25,9 +26,13 @@ LLM_ROUTES = frozenset(
     }
 )
 CHAT, API = "chat", "api"
+#: The chat budget of callers without a token (counted per address), sized to what the model really serves.
+CHAT_ANONYMOUS = "chat-anonymous"
+#: Answers one generation slot gives a minute and an hour: the embedded model takes about 10 s an answer.
+ANSWERS_PER_SLOT = (6, 120)
 
 _UNITS = {"second": "giây", "minute": "phút", "hour": "giờ", "day": "ngày", "month": "tháng", "year": "năm"}
-_WHAT = {CHAT: "câu hỏi", API: "yêu cầu"}
+_WHAT = {CHAT: "câu hỏi", CHAT_ANONYMOUS: "câu hỏi", API: "yêu cầu"}
 
 
 def parse_limits(text: str, setting: str) -> list[RateLimitItem]:
@@ -57,8 +62,17 @@ class RateLimits:
     """Two budgets, `chat` for LLM endpoints and `api` for the rest, counted in this process's memory (each worker
     of a multi-worker deployment counts its own)."""
 
-    def __init__(self, chat: Sequence[RateLimitItem], api: Sequence[RateLimitItem]) -> None:
-        self._items = {CHAT: list(chat), API: list(api)}
+    def __init__(
+        self,
+        chat: Sequence[RateLimitItem],
+        api: Sequence[RateLimitItem],
+        chat_anonymous: Sequence[RateLimitItem] | None = None,
+    ) -> None:
+        self._items = {
+            CHAT: list(chat),
+            CHAT_ANONYMOUS: list(chat if chat_anonymous is None else chat_anonymous),
+            API: list(api),
+        }
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     @classmethod
@@ -66,14 +80,20 @@ class RateLimits:
         return cls(
             parse_limits(settings.rate_limit_chat, "rate_limit_chat"),
             parse_limits(settings.rate_limit_api, "rate_limit_api"),
+            parse_limits(anonymous_chat_limit(settings), "rate_limit_chat_anonymous"),
         )
 
     def enabled(self, budget: str) -> bool:
         """False when the budget is switched off (empty or 0), so callers need not even be identified."""
-        return bool(self._items[budget])
+        return bool(self._items[budget]) or (budget == CHAT and bool(self._items[CHAT_ANONYMOUS]))
 
     def hit(self, budget: str, caller: str) -> None:
-        """Count one request of `caller` against `budget`; RateLimitedError (with the wait) when over any limit."""
+        """Count one request of `caller` against `budget`; RateLimitedError (with the wait) when over any limit.
+
+        A chat question from an address (no valid token) counts against the anonymous chat budget instead.
+        """
+        if budget == CHAT and caller.startswith("address:"):
+            budget = CHAT_ANONYMOUS
         items = self._items[budget]
         # Test every window before counting in any, so a refused request does not use up the others.
         for item in items:
@@ -91,6 +111,23 @@ class RateLimits:
             f"Hãy đợi khoảng {wait} giây rồi thử lại.",
             retry_after=wait,
         )
+
+
+def anonymous_chat_limit(settings: Settings) -> str:
+    """TUTOR_RATE_LIMIT_CHAT_ANONYMOUS, with "auto" worked out from the generation slots the backend has.
+
+    Anonymous callers share the slots with everyone: one address gets what the slots answer, 6 a minute and 120 an
+    hour per slot, not the 120 a minute a learner's token may send. Without an LLM nothing is scarce, so "auto" is
+    the token budget then.
+    """
+    value = settings.rate_limit_chat_anonymous.strip()
+    if value.lower() != "auto":
+        return value
+    if settings.llm == "extractive":
+        return settings.rate_limit_chat
+    slots = settings.llm_concurrency or DEFAULT_CONCURRENCY.get(settings.llm, 1)
+    per_minute, per_hour = ANSWERS_PER_SLOT
+    return f"{per_minute * slots}/minute;{per_hour * slots}/hour"
 
 
 def budget_of(request: Request) -> str | None:
