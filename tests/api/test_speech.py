@@ -89,7 +89,16 @@ def test_a_lesson_section_reads_without_markdown_digits_or_latin_abbreviations()
 
 # -- the engine and the cache ---------------------------------------------------------------------------------------
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed (make install-dev)")
+
+
+@pytest.fixture
+def espeak_installed() -> None:
+    """A missing espeak-ng is a failure, not a skip: `make test` installs it (APT_PACKAGES)."""
+    if shutil.which("espeak-ng") is None or shutil.which("soxi") is None:
+        pytest.fail("espeak-ng or sox is missing: `make install-dev` installs them with apt")
+
+
+needs_espeak = pytest.mark.usefixtures("espeak_installed")
 
 
 def _section_text() -> str:
