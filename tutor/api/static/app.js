@@ -112,7 +112,11 @@ const T = (() => {
     const input = document.getElementById('token-input');
     if (!input) return;
     const state = document.getElementById('token-state'), shared = document.getElementById('token-shared');
-    const show = () => { state.textContent = describe(stored()); };
+    const show = () => {
+      const s = stored();
+      state.textContent = describe(s);
+      if (shared) shared.checked = Boolean(s && s.shared);
+    };
     document.getElementById('token-save').addEventListener('click', () => {
       setToken(input.value, Boolean(shared && shared.checked)); input.value = ''; show(); revealStaff();
       if (token()) input.closest('details').open = false;  // saved: fold the panel away
