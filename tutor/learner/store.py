@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from tutor.errors import NotFoundError
-from tutor.learner import db
+from tutor.learner import AGE_BANDS, db
 from tutor.learner.errors import ConsentRequiredError, InvalidLearnerDataError, PlacementFinishedError
 from tutor.learner.models import (
     LEARNER_TABLES,
@@ -32,8 +32,6 @@ from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, Placement
 from tutor.learner.quizbank import QuizItem
 from tutor.types import Group, Level
 
-#: Age bands a learner may choose (optional); exact ages are never stored.
-AGE_BANDS = ("<15", "15-24", "25-44", "45-59", "60+")
 #: Elo step: K = max(K_MIN, K_START / (1 + n / K_DECAY)); early answers move the rating more than later ones.
 K_START, K_DECAY, K_MIN = 0.6, 8.0, 0.2
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
