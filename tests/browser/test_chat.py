@@ -178,3 +178,8 @@ def test_a_shared_phone_keeps_the_code_only_for_this_tab_and_a_saved_code_expire
     )
     page.reload()
     assert page.evaluate("() => [T.token(), localStorage.getItem('tutor.token')]") == ["", None]
+    # A code saved by the previous version (the bare secret) is kept, now with an expiry.
+    page.evaluate("t => localStorage.setItem('tutor.token', t)", secret)
+    page.reload()
+    assert page.evaluate("() => T.token()") == secret
+    assert "exp" in page.evaluate("() => JSON.parse(localStorage.getItem('tutor.token'))")

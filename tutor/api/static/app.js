@@ -23,8 +23,13 @@ const T = (() => {
     if (!raw) return null;
     let saved;
     try { saved = JSON.parse(raw); } catch (e) { saved = null; }
+    if (!saved && raw.startsWith('tutor_')) {
+      // Saved by an older version, as the bare code: keep it, from now on with an expiry.
+      saved = {v: raw, exp: Date.now() + rememberDays() * DAY_MS};
+      localStorage.setItem(TOKEN, JSON.stringify(saved));
+    }
     if (!saved || typeof saved.v !== 'string' || typeof saved.exp !== 'number' || saved.exp < Date.now()) {
-      localStorage.removeItem(TOKEN);  // expired, or written by an older version without an expiry
+      localStorage.removeItem(TOKEN);  // expired, or not a code at all
       return null;
     }
     return {value: saved.v, shared: false, expires: new Date(saved.exp)};
