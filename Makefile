@@ -11,7 +11,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test; redis-server for the multi-worker
 # test; nginx so `nginx -t` checks deploy/nginx/). PostgreSQL 15 comes with the machine.
-APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji redis-server nginx
+# espeak-ng reads lessons aloud offline (its Vietnamese voice); sox measures the audio in the read-aloud test.
+APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji redis-server nginx espeak-ng sox
 SYS_STAMP := $(VENV)/.installed-sys
 
 RUN_STAMP := $(VENV)/.installed-run

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tutor.config import Settings
 from tutor.errors import TutorError
+
+if TYPE_CHECKING:  # settings (pydantic) load when a command runs, not for `tutor --help`
+    from tutor.config import Settings
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -21,6 +21,10 @@ T = TypeVar("T")
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from tutor.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -43,6 +47,8 @@ def run(fn: Callable[[], T]) -> T:
 
 @contextmanager
 def bar(label: str, *, bytes_: bool = False) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns: list[Any] = [TextColumn(label), BarColumn()]
     columns += [DownloadColumn()] if bytes_ else [MofNCompleteColumn()]
     columns.append(TimeRemainingColumn())
