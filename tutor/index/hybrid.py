@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tutor.corpus.documents import join_overlapping
 from tutor.diacritics import DiacriticRestorer, strip_marks
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
@@ -107,6 +108,8 @@ class HybridRetriever:
         lexical_order = np.argsort(-lexical, kind="stable")
         lexical_rank = {int(i): r for r, i in enumerate(lexical_order[:depth]) if lexical[i] > 0}
         hits: list[Hit] = []
+        parts: list[list[int]] = []  # store positions of the chunks behind each hit
+        by_section: dict[tuple[str, str], int] = {}
         seen_text: set[str] = set()
         for i in np.argsort(-fused, kind="stable"):
             if fused[i] <= 0 or len(hits) == k:
@@ -117,6 +120,14 @@ class HybridRetriever:
             if key in seen_text:
                 continue
             seen_text.add(key)
+            # One hit per section: a second chunk of a section already found joins that hit, so one source is
+            # never cited twice and the k places go to k different sections.
+            section = (c.lesson_id, c.section_id)
+            if section in by_section:
+                parts[by_section[section]].append(int(i))
+                continue
+            by_section[section] = len(hits)
+            parts.append([int(i)])
             hits.append(
                 Hit(
                     chunk=c,
@@ -125,4 +136,9 @@ class HybridRetriever:
                     lexical_rank=lexical_rank.get(int(i)),
                 )
             )
-        return hits
+        return [self._joined(hit, found) if len(found) > 1 else hit for hit, found in zip(hits, parts, strict=True)]
+
+    def _joined(self, hit: Hit, positions: list[int]) -> Hit:
+        """The hit with the text of all its section's chunks that were found, in the order of the document."""
+        texts = [self._store.chunks[i].text for i in sorted(positions)]
+        return replace(hit, chunk=replace(hit.chunk, text=join_overlapping(texts)))

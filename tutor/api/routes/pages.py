@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tutor.api.deps import ServicesDep
 from tutor.api.routes.lessons import find_lesson
+from tutor.corpus.documents import TRAINER_MATERIAL
 from tutor.learner.path import DOMAIN_NAMES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -24,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 @cache
 def _static_html(name: str) -> str:
     # These pages hold no server data and templates do not reload, so one render serves every request.
-    return _templates.get_template(name).render()
+    return _templates.get_template(name).render(trainer_material=TRAINER_MATERIAL)
 
 
 def _page(name: str) -> HTMLResponse:
@@ -55,11 +56,16 @@ def preview_page() -> HTMLResponse:
 @router.get("/lessons", response_class=HTMLResponse)
 def lessons_page(services: ServicesDep) -> HTMLResponse:
     lessons = sorted(services.runtime.lessons.values(), key=lambda x: (x.domain, x.title))
-    html = _templates.get_template("lessons.html").render(lessons=lessons, domains=DOMAIN_NAMES)
+    documents = sorted(services.runtime.documents.values(), key=lambda x: x.title)
+    html = _templates.get_template("lessons.html").render(
+        lessons=lessons, documents=documents, domains=DOMAIN_NAMES, trainer_material=TRAINER_MATERIAL
+    )
     return HTMLResponse(html)
 
 
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
 def lesson_page(lesson_id: str, services: ServicesDep) -> HTMLResponse:
-    html = _templates.get_template("lesson.html").render(lesson=find_lesson(services, lesson_id), domains=DOMAIN_NAMES)
+    html = _templates.get_template("lesson.html").render(
+        lesson=find_lesson(services, lesson_id), domains=DOMAIN_NAMES, trainer_material=TRAINER_MATERIAL
+    )
     return HTMLResponse(html)
