@@ -85,4 +85,3 @@ def test_the_lessons_page_lists_documents_apart_from_the_vetted_lessons(client: 
         assert title in documents_part and title not in lessons_part
     assert re.search(r'href="/lessons/doc-[0-9a-f]{12}"', documents_part)
     assert "doc-" not in lessons_part
-
