@@ -624,3 +624,10 @@ def test_a_damaged_saved_file_is_a_corpus_error_not_silent_data_loss(tmp_path: P
     (out / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CorpusError, match="manifest.json"):
         load_ingested(out)
+
+
+def test_a_short_first_line_of_a_text_file_is_its_title_and_not_repeated_in_its_text(tmp_path: Path):
+    path = write(tmp_path / "p150.txt", f"Cảnh giác khi có người xưng công an\n{OTP} Tắt máy rồi tự gọi 113.\n")
+    report = ingest_paths([path])
+    assert report.documents[0].title == "Cảnh giác khi có người xưng công an"
+    assert report.chunks[0].text.split("\n")[0] == OTP

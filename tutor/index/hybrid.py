@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tutor.corpus.documents import join_overlapping
-from tutor.diacritics import DiacriticRestorer, strip_marks
+from tutor.diacritics import DiacriticRestorer
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
@@ -65,15 +65,15 @@ class HybridRetriever:
     def query_vector(self, query: str) -> np.ndarray:
         """The question's embedding, as retrieval computes it (and caches it, so a second caller pays nothing).
 
-        The embedder sees the question with its marks stripped and restored from the corpus, so a question
-        typed without diacritics is embedded exactly like the same question typed with them: both retrieve
-        the same lessons (eval/results/retrieval_tuning.md).
+        A question typed without diacritics gets them back from the corpus before it is embedded, so it
+        retrieves like the same question typed with them; one typed with marks is embedded as typed
+        (eval/results/diacritics.md).
         """
         return self._embed_query(self.dense_text(query))
 
     def dense_text(self, query: str) -> str:
-        """The text the embedder sees for a question: normalised, marks stripped and restored from the corpus."""
-        return for_matching(self._restorer.restore(strip_marks(for_matching(query))))
+        """The text the embedder sees for a question: normalised, marks restored only where none were typed."""
+        return for_matching(self._restorer.restore_missing(for_matching(query)))
 
     def retrieve(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
         query = for_matching(query)

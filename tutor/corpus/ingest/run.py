@@ -212,6 +212,10 @@ def _ingest_one(
 
     doc_id = doc_id_for(sha)
     title = normalize(parsed.title or "") or first_line_title(sections[0].text) or fallback_title
+    first, _, rest = sections[0].text.partition("\n")
+    if not parsed.title and first.strip() == title and rest.strip():
+        # A heading line of a plain file became the title: the page and the quotes show it once, as the title.
+        sections[0] = RawSection(sections[0].title, rest.strip(), sections[0].page)
     chunks, refs = chunk_sections(doc_id, title, sections, max_chars, overlap)
     doc = IngestedDoc(
         doc_id=doc_id,
