@@ -50,3 +50,28 @@ def test_every_citation_of_an_ingested_document_opens_its_page_at_the_cited_sect
         shot(page, "document.png", full_page=False)
         context.close()
     assert len({h.split("#")[0] for h in opened}) == len(set(QUESTIONS.values()))
+
+
+def test_the_trainer_preview_lists_document_passages_apart_and_marks_their_citations(
+    browser: Any, tmp_path: Path
+) -> None:
+    app = documents_app(documents_settings(tmp_path))
+    secret = app.state.services.tokens.create("trainer", None).secret
+    with LiveServer(app) as server:
+        context = browser.new_context(viewport=PHONE, locale="vi-VN")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(server.url + "/preview")
+        if not page.get_by_label("Dán mã").is_visible():
+            page.locator("details.token summary").click()
+        page.get_by_label("Dán mã").fill(secret)
+        page.get_by_role("button", name="Lưu mã").click()
+        page.get_by_label("Câu hỏi của học viên").fill("cài Hue-S thế nào")
+        page.get_by_role("button", name="Xem thử").click()
+        column = page.locator("section.level").first
+        column.wait_for()
+        summaries = column.locator("details summary").all_inner_texts()
+        assert any("đoạn bài học" in s for s in summaries)
+        assert any(TRAINER_MATERIAL.lower() in s for s in summaries), summaries
+        assert TRAINER_MATERIAL in column.locator(".sources a").first.inner_text()
+        context.close()
