@@ -12,6 +12,8 @@ from tutor.text import fold, has_diacritics
 
 _TOKEN = re.compile(r"\w+|\W+", re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_BREAK = re.compile(r"[.!?;:\n]+")
+_START = "<s>"
 #: A question with at least this share of its words typed with a mark is taken as typed with marks and left as
 #: it is: rewriting it costs well-typed questions (eval/results/diacritics.md).
 WELL_TYPED = 0.3
@@ -39,25 +41,42 @@ def _with_case(template: str, word: str) -> str:
 
 
 class DiacriticRestorer:
-    """Segment the question into folded syllable n-grams (n <= max_n) found in the corpus, preferring
-    long matches (dynamic programming, so an early long match cannot block a better one), and give each
-    its most frequent accented form.
+    """Give each syllable typed without marks the accented form that best fits its neighbours, by the corpus's
+    own word and word-pair counts: a bigram model (interpolated with word frequencies) decoded with Viterbi, so
+    "thi lam gi" reads "thì làm gì" because the lessons say "thì làm", not the rarer "thị".
 
     The embedder loses most of its accuracy on unaccented text (MEASUREMENTS.md: hit@3 0.93 -> 0.33);
     putting the marks back lets such a question take the same path as an accented one. Only syllables
-    typed without any mark are rewritten, and only to a form the corpus actually uses.
+    typed without any mark are rewritten, and only to a form the corpus actually uses. On the questions of the
+    gold set and of the document set it restores 85.0% and 93.7% of words exactly as their writers typed them,
+    against 83.8% and 91.8% for the longest-n-gram restorer it replaced (eval/results/diacritics.md).
     """
 
-    def __init__(self, texts: Iterable[str], max_n: int = 3) -> None:
-        self.max_n = max_n
-        counts: dict[tuple[str, ...], Counter[tuple[str, ...]]] = defaultdict(Counter)
+    def __init__(self, texts: Iterable[str], bigram_weight: float = 0.5) -> None:
+        self._unigrams: Counter[str] = Counter()
+        self._bigrams: Counter[tuple[str, str]] = Counter()
+        forms: dict[str, set[str]] = defaultdict(set)
         for text in texts:
-            words = re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())
-            for n in range(1, max_n + 1):
-                for i in range(len(words) - n + 1):
-                    gram = tuple(words[i : i + n])
-                    counts[tuple(fold(w) for w in gram)][gram] += 1
-        self._best = {key: c.most_common(1)[0] for key, c in counts.items()}
+            # A sentence break ends the context: "… xong. Thì …" says nothing about "xong thì".
+            for sentence in _SENTENCE_BREAK.split(unicodedata.normalize("NFC", text).lower()):
+                previous = _START
+                self._unigrams[_START] += 1
+                for word in _WORD.findall(sentence):
+                    self._unigrams[word] += 1
+                    self._bigrams[previous, word] += 1
+                    forms[fold(word)].add(word)
+                    previous = word
+        self._forms = {key: tuple(sorted(words)) for key, words in forms.items()}
+        self._total = sum(self._unigrams.values())
+        self._vocabulary = len(self._unigrams)
+        self._weight = bigram_weight
+
+    def _log_p(self, previous: str, word: str) -> float:
+        """log P(word | previous): the pair's share interpolated with the word's smoothed frequency."""
+        unigram = (self._unigrams[word] + 0.1) / (self._total + 0.1 * self._vocabulary)
+        seen = self._unigrams[previous]
+        bigram = self._bigrams[previous, word] / seen if seen else 0.0
+        return math.log(self._weight * bigram + (1 - self._weight) * unigram)
 
     def restore_missing(self, text: str, well_typed: float = WELL_TYPED) -> str:
         """Marks only where the learner typed none.
@@ -77,27 +96,25 @@ class DiacriticRestorer:
         return "".join(t if has_diacritics(t) else r for t, r in zip(typed, fixed, strict=True))
 
     def restore(self, text: str) -> str:
+        """Marks for a text typed without any (a text with marks is returned unchanged); unknown words and the
+        learner's case are kept."""
         if has_diacritics(text):
             return text
         parts = _TOKEN.findall(text)
         word_pos = [i for i, p in enumerate(parts) if p[0].isalnum() or p[0] == "_"]
-        words = [parts[i].lower() for i in word_pos]
-        # best[i]: (score, segmentation) of words[:i]; a match of n words scores n*n, so long contexts win.
-        best: list[tuple[float, list[tuple[int, tuple[str, ...] | None]]]] = [(0.0, [])]
-        for i in range(1, len(words) + 1):
-            score, seg = best[i - 1]
-            candidates = [(score, [*seg, (1, None)])]
-            for n in range(1, min(self.max_n, i) + 1):
-                found = self._best.get(tuple(words[i - n : i]))
-                if found is not None:
-                    gram, count = found
-                    prev_score, prev_seg = best[i - n]
-                    candidates.append((prev_score + n * n + 0.01 * math.log1p(count), [*prev_seg, (n, gram)]))
-            best.append(max(candidates, key=lambda c: c[0]))
-        start = 0
-        for n, restored in best[-1][1]:
-            for j, accented in enumerate(restored or ()):
-                pos = word_pos[start + j]
-                parts[pos] = _with_case(parts[pos], accented)
-            start += n
+        # Viterbi: for each form of the current word, the best-scoring path of forms that ends in it.
+        paths: dict[str, tuple[float, tuple[str, ...]]] = {_START: (0.0, ())}
+        for pos in word_pos:
+            word = parts[pos].lower()
+            candidates = self._forms.get(word, (word,))
+            step: dict[str, tuple[float, tuple[str, ...]]] = {}
+            for form in candidates:
+                score, path = max(
+                    ((s + self._log_p(prev, form), p) for prev, (s, p) in paths.items()), key=lambda sp: sp[0]
+                )
+                step[form] = (score, (*path, form))
+            paths = step
+        _, best = max(paths.values(), key=lambda sp: sp[0])
+        for pos, form in zip(word_pos, best, strict=True):
+            parts[pos] = _with_case(parts[pos], form)
         return "".join(parts)
