@@ -1,4 +1,4 @@
-from tutor.diacritics import WELL_TYPED, DiacriticRestorer, marked_share, strip_marks
+from tutor.diacritics import DiacriticRestorer, strip_marks
 
 CORPUS = [
     "Kích hoạt tài khoản định danh điện tử mức 2 tại Công an.",
@@ -47,7 +47,6 @@ def test_a_question_typed_without_marks_gets_them_all_back():
 
 def test_a_few_marks_typed_are_kept_and_only_the_words_typed_without_are_restored():
     r = DiacriticRestorer(CORPUS)
-    # One word in six marked (below WELL_TYPED): the learner's "đoc" mark stays, the rest come from the corpus.
-    assert marked_share("khong đoc ma otp cho ai") < WELL_TYPED
+    # The learner's "đoc" (a mark, if not the corpus's) stays; the words typed without marks get them.
     assert r.restore_missing("khong đoc ma otp cho ai") == "không đoc mã otp cho ai"
-    assert marked_share("") == 0.0 and r.restore_missing("") == ""
+    assert r.restore_missing("") == ""
