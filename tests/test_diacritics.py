@@ -1,4 +1,4 @@
-from tutor.diacritics import DiacriticRestorer, strip_marks
+from tutor.diacritics import WELL_TYPED, DiacriticRestorer, marked_share, strip_marks
 
 CORPUS = [
     "Kích hoạt tài khoản định danh điện tử mức 2 tại Công an.",
@@ -47,6 +47,14 @@ def test_a_question_typed_without_marks_gets_them_all_back():
 
 def test_a_few_marks_typed_are_kept_and_only_the_words_typed_without_are_restored():
     r = DiacriticRestorer(CORPUS)
-    # The learner's "đoc" (a mark, if not the corpus's) stays; the words typed without marks get them.
+    # One word in six marked (below WELL_TYPED): the learner's "đoc" stays, the words typed without marks get them.
+    assert marked_share("khong đoc ma otp cho ai") < WELL_TYPED
     assert r.restore_missing("khong đoc ma otp cho ai") == "không đoc mã otp cho ai"
     assert r.restore_missing("") == ""
+
+
+def test_unmarked_words_of_a_well_typed_question_are_not_given_marks():
+    r = DiacriticRestorer(["Ảnh chụp màn hình lưu trong máy.", "Túi xách để ở chỗ cũ."])
+    question = "Anh ơi, tui lưu ảnh chụp màn hình ở đâu?"
+    assert marked_share(question) >= WELL_TYPED
+    assert r.restore_missing(question) == question
