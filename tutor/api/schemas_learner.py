@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tutor.corpus.ingest import is_document_id
 from tutor.learner.competences import competence_name
 from tutor.learner.feedback import FeedbackRecord
 from tutor.learner.growth import LevelChange
@@ -343,7 +344,14 @@ class TurnOut(BaseModel):
 
     @classmethod
     def from_turn(cls, t: ChatTurn) -> TurnOut:
-        citations = [{**c, "url": f"/lessons/{c['lesson_id']}#{c['section_id']}"} for c in t.citations]
+        citations = [
+            {
+                **c,
+                "url": f"/lessons/{c['lesson_id']}#{c['section_id']}",
+                "trainer_material": is_document_id(c["lesson_id"]),
+            }
+            for c in t.citations
+        ]
         level = t.meta.get("level")
         return cls(
             id=t.id,

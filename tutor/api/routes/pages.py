@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tutor.api.deps import ServicesDep
 from tutor.api.markdown_html import render_markdown
 from tutor.api.routes.lessons import find_lesson
+from tutor.corpus.documents import TRAINER_MATERIAL
 from tutor.learner.path import DOMAIN_NAMES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -30,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 @cache
 def _static_html(name: str, remember_days: int) -> str:
     # These pages hold no server data and templates do not reload, so one render serves every request.
-    return _templates.get_template(name).render(remember_days=remember_days)
+    return _templates.get_template(name).render(remember_days=remember_days, trainer_material=TRAINER_MATERIAL)
 
 
 def _page(name: str, services: ServicesDep) -> HTMLResponse:
@@ -67,8 +68,13 @@ def preview_page(services: ServicesDep) -> HTMLResponse:
 @router.get("/lessons", response_class=HTMLResponse)
 def lessons_page(services: ServicesDep) -> HTMLResponse:
     lessons = sorted(services.runtime.lessons.values(), key=lambda x: (x.domain, x.title))
+    documents = sorted(services.runtime.documents.values(), key=lambda x: x.title)
     html = _templates.get_template("lessons.html").render(
-        lessons=lessons, domains=DOMAIN_NAMES, remember_days=services.settings.remember_code_days
+        lessons=lessons,
+        documents=documents,
+        domains=DOMAIN_NAMES,
+        remember_days=services.settings.remember_code_days,
+        trainer_material=TRAINER_MATERIAL,
     )
     return HTMLResponse(html)
 
@@ -77,5 +83,7 @@ def lessons_page(services: ServicesDep) -> HTMLResponse:
 def lesson_page(lesson_id: str, services: ServicesDep) -> HTMLResponse:
     lesson = find_lesson(services, lesson_id)
     days = services.settings.remember_code_days
-    html = _templates.get_template("lesson.html").render(lesson=lesson, domains=DOMAIN_NAMES, remember_days=days)
+    html = _templates.get_template("lesson.html").render(
+        lesson=lesson, domains=DOMAIN_NAMES, remember_days=days, trainer_material=TRAINER_MATERIAL
+    )
     return HTMLResponse(html)

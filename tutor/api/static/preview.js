@@ -2,6 +2,8 @@
 'use strict';
 const form = document.getElementById('preview'), levels = document.getElementById('levels'),
       statusLine = document.getElementById('status'), send = document.getElementById('send');
+// What the trainer's own documents are called (tutor/corpus/documents.py), from the page: no inline script.
+const OWN = levels.dataset.own || 'Tài liệu của tập huấn viên';
 T.initTokenPanel();
 if (!T.token()) document.getElementById('token-box').open = true;
 
@@ -12,14 +14,21 @@ function column(entry) {
   if (a.notice) col.append(T.el('p', {class: 'notice', text: a.notice}));
   col.append(T.el('div', {class: 'text', text: a.answer}));
   const src = T.el('div', {class: 'sources'});
-  for (const c of a.citations) src.append(T.el('a', {href: c.url, text: `[${c.n}] ${c.lesson_title} — ${c.section_title}`}));
+  const own = (x) => x.trainer_material ? ` (${OWN})` : '';
+  for (const c of a.citations) src.append(T.el('a', {href: c.url, text: `[${c.n}] ${c.lesson_title} — ${c.section_title}${own(c)}`}));
   col.append(src);
-  const passages = T.el('details', {}, T.el('summary', {text: `${a.passages.length} đoạn bài học tìm được`}));
-  a.passages.forEach((p, i) => passages.append(T.el('div', {class: 'passage'},
-    T.el('div', {class: 'score', text: `#${i + 1} · điểm ${p.score.toFixed(3)} · ngữ nghĩa ${p.dense_rank ?? '–'} · từ khóa ${p.lexical_rank ?? '–'}`}),
-    T.el('div', {text: `${p.lesson_title} — ${p.section_title}`}),
-    T.el('div', {class: 'hint', text: p.text}))));
-  col.append(passages, T.el('p', {class: 'hint', text: `mô hình: ${a.model}`}));
+  // Vetted lessons and the trainer's own documents are listed apart, each passage keeping its overall rank.
+  for (const mine of [false, true]) {
+    const picked = a.passages.map((p, i) => [p, i]).filter(([p]) => !!p.trainer_material === mine);
+    if (mine && !picked.length) continue;
+    const passages = T.el('details', {}, T.el('summary', {text: `${picked.length} ${mine ? 'đoạn ' + OWN.toLowerCase() : 'đoạn bài học'} tìm được`}));
+    picked.forEach(([p, i]) => passages.append(T.el('div', {class: 'passage'},
+      T.el('div', {class: 'score', text: `#${i + 1} · điểm ${p.score.toFixed(3)} · ngữ nghĩa ${p.dense_rank ?? '–'} · từ khóa ${p.lexical_rank ?? '–'}`}),
+      T.el('div', {text: `${p.lesson_title} — ${p.section_title}${own(p)}`}),
+      T.el('div', {class: 'hint', text: p.text}))));
+    col.append(passages);
+  }
+  col.append(T.el('p', {class: 'hint', text: `mô hình: ${a.model}`}));
   return col;
 }
 
