@@ -11,7 +11,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Debian packages the tests need (a Unicode font for the Vietnamese PDF ingest test; redis-server for the multi-worker
 # test; nginx so `nginx -t` checks deploy/nginx/). PostgreSQL 15 comes with the machine.
-APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji redis-server nginx
+# espeak-ng reads lessons aloud offline (its Vietnamese voice); sox measures the audio in the read-aloud test.
+APT_PACKAGES := fonts-dejavu-core chromium fonts-noto-color-emoji redis-server nginx espeak-ng sox
 SYS_STAMP := $(VENV)/.installed-sys
 
 RUN_STAMP := $(VENV)/.installed-run
@@ -57,6 +58,18 @@ $(SYS_STAMP): | $(BIN)/python
 	fi
 	@touch $@
 
+# The public Vietnamese document set of the bench's ingest-and-retrieve row (eval/docs_set.py): LibreOffice's help.
+BENCH_APT_PACKAGES := libreoffice-help-vi
+BENCH_STAMP := $(VENV)/.installed-bench-sys
+$(BENCH_STAMP): | $(BIN)/python
+	@missing=$$(for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "==> Installing the bench's document set: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+	@touch $@
+
 install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
 
@@ -77,7 +90,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check tutor tests
 	$(BIN)/mypy tutor
 
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) $(BENCH_STAMP)
 	$(BIN)/tutor model prepare
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python eval/bench_retrieval.py --json eval/results/bench.json

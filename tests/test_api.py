@@ -117,7 +117,8 @@ def test_unreachable_llm_still_answers_degraded_over_http(built_settings: Settin
 
 def test_chat_page_is_served_in_vietnamese(client: TestClient):
     r = client.get("/")
-    assert r.status_code == 200 and 'lang="vi"' in r.text and "/api/chat/stream" in r.text
+    assert r.status_code == 200 and 'lang="vi"' in r.text and '<script src="/static/chat.js">' in r.text
+    assert "/api/chat/stream" in client.get("/static/chat.js").text
 
 
 def test_the_quiz_bank_is_loaded_once_at_start_up_not_by_the_first_placement(

@@ -113,7 +113,10 @@ def test_hybrid_retrieval_finds_the_gold_lesson_in_the_top_5_for_90_percent(real
 
 
 @pytest.mark.slow
-def test_questions_typed_without_accents_or_in_nfd_retrieve_the_same_top_5_lessons(real_index):
+def test_questions_typed_without_accents_lose_nothing_and_nfd_retrieves_the_same_top_5_lessons(real_index):
+    """A question typed with marks is embedded as typed, one without gets its marks restored (issue 19): the two
+    no longer retrieve identical lists, but the gold lesson must be in the top 5 as often without marks as with
+    (within 2%, about 4 of 210), and NFD input must be exactly NFC input."""
     import unicodedata
 
     from tutor.diacritics import strip_marks
@@ -126,10 +129,11 @@ def test_questions_typed_without_accents_or_in_nfd_retrieve_the_same_top_5_lesso
         return set(list(dict.fromkeys(h.chunk.lesson_id for h in hits))[:5])
 
     accented = [item for item in GOLD if item.gold is not None and has_diacritics(item.question)]
-    same_plain = same_nfd = 0
+    found_marked = found_plain = same_nfd = 0
     for item in accented:
         reference = top5(item.question, item)
-        same_plain += top5(strip_marks(item.question), item) == reference
+        found_marked += item.gold.lesson in reference
+        found_plain += item.gold.lesson in top5(strip_marks(item.question), item)
         same_nfd += top5(unicodedata.normalize("NFD", item.question), item) == reference
-    assert same_plain / len(accented) >= 0.95
+    assert found_plain / len(accented) >= found_marked / len(accented) - 0.02
     assert same_nfd == len(accented)

@@ -1,4 +1,4 @@
-from tutor.diacritics import DiacriticRestorer, strip_marks
+from tutor.diacritics import WELL_TYPED, DiacriticRestorer, marked_share, strip_marks
 
 CORPUS = [
     "Kích hoạt tài khoản định danh điện tử mức 2 tại Công an.",
@@ -28,3 +28,33 @@ def test_text_that_already_has_marks_or_unknown_words_is_left_alone():
     assert r.restore("kích hoat") == "kích hoat"
     assert r.restore("xyz abc") == "xyz abc"
     assert r.restore("") == ""
+
+
+SPORT = ["Đối thủ của đội đã thừa nhận thất bại.", "Đối thủ mạnh.", "Đội bóng đã thua trận chung kết."]
+
+
+def test_a_question_typed_with_marks_is_left_as_typed_even_where_the_corpus_prefers_another_form():
+    r = DiacriticRestorer(SPORT)
+    # Before: stripped and restored, "Đội thủ … thua" became "Đối thủ … thừa" from the corpus's counts.
+    assert r.restore(strip_marks("Đội thủ Panthers đã thua")) != "Đội thủ Panthers đã thua"
+    assert r.restore_missing("Đội thủ Panthers đã thua") == "Đội thủ Panthers đã thua"
+
+
+def test_a_question_typed_without_marks_gets_them_all_back():
+    r = DiacriticRestorer(CORPUS)
+    assert r.restore_missing("kich hoat tai khoan dinh danh muc 2") == "kích hoạt tài khoản định danh mức 2"
+
+
+def test_a_few_marks_typed_are_kept_and_only_the_words_typed_without_are_restored():
+    r = DiacriticRestorer(CORPUS)
+    # One word in six marked (below WELL_TYPED): the learner's "đoc" stays, the words typed without marks get them.
+    assert marked_share("khong đoc ma otp cho ai") < WELL_TYPED
+    assert r.restore_missing("khong đoc ma otp cho ai") == "không đoc mã otp cho ai"
+    assert r.restore_missing("") == ""
+
+
+def test_unmarked_words_of_a_well_typed_question_are_not_given_marks():
+    r = DiacriticRestorer(["Ảnh chụp màn hình lưu trong máy.", "Túi xách để ở chỗ cũ."])
+    question = "Anh ơi, tui lưu ảnh chụp màn hình ở đâu?"
+    assert marked_share(question) >= WELL_TYPED
+    assert r.restore_missing(question) == question

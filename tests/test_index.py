@@ -173,10 +173,9 @@ def test_large_corpora_use_hnsw_and_still_find_the_nearest_chunk():
     assert recall / 500 >= 0.95
 
 
-def test_the_embedder_takes_one_thread_beside_the_embedded_llm_and_two_otherwise():
+def test_the_embedder_takes_one_thread_whatever_the_llm_unless_a_setting_says_otherwise():
     from tutor.config import Settings
 
-    assert Settings(llm="llamacpp").serving_embed_threads == 1
-    assert Settings(llm="ollama").serving_embed_threads == 2
-    assert Settings(llm="extractive").serving_embed_threads == 2
-    assert Settings(llm="llamacpp", embed_threads=3).serving_embed_threads == 3
+    for llm in ("llamacpp", "ollama", "openai", "extractive"):
+        assert Settings(llm=llm).serving_embed_threads == 1
+    assert Settings(llm="ollama", embed_threads=2).serving_embed_threads == 2

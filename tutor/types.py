@@ -71,6 +71,8 @@ class Lesson:
     valid_as_of: str
     sections: tuple[Section, ...]
     path: str
+    #: A trainer's ingested document shown as a page (tutor/corpus/documents.py), not a vetted lesson.
+    trainer_material: bool = False
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

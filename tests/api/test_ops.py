@@ -170,26 +170,32 @@ def test_readiness_asks_ollama_for_its_models(built_settings: Settings) -> None:
     with OllamaWireServer(WireState(models=["qwen2.5:7b-instruct"])) as srv:
         s = built_settings.model_copy(update={"llm": "ollama", "ollama_host": srv.url})
         client = TestClient(create_app(s, embedder=HashingEmbedder()))
+        ops = _operator(client, s)
         ok = client.get("/readyz")
         assert ok.status_code == 200 and ok.json()["llm"]["ok"] is True
         srv.state.models = ["llama3:8b"]
-        missing = client.get("/readyz")
+        missing = client.get("/readyz", headers=ops)
         assert missing.status_code == 503 and "ollama pull qwen2.5:7b-instruct" in missing.json()["llm"]["detail"]
         assert missing.json()["index"]["ok"] is True and missing.json()["database"]["ok"] is True
-    down = client.get("/readyz")
+        public = client.get("/readyz").json()  # anyone: not ready and why, but no model name or host
+        assert public["status"] == "not-ready" and public["reasons"] == [public["llm"]["detail"]]
+        assert "qwen" not in str(public) and srv.url not in str(public)
+    down = client.get("/readyz", headers=ops)
     assert down.status_code == 503 and "Không hỏi được Ollama" in down.json()["llm"]["detail"]
 
 
 def test_readiness_reports_a_database_without_its_schema(built_settings: Settings) -> None:
     client = TestClient(create_app(built_settings, embedder=HashingEmbedder()))
+    ops = _operator(client, built_settings)
     assert client.get("/readyz").json()["database"]["ok"] is True
     store = client.app.state.services.store  # type: ignore[attr-defined]
     store.engine.dispose()
     for f in built_settings.data_dir.glob("learners.sqlite3*"):
         f.unlink()  # the database file is gone: a new, empty one has no schema
-    r = client.get("/readyz")
+    # The operator's token cannot be checked either (its table is gone): the public answer still says why.
+    r = client.get("/readyz", headers=ops)
     assert r.status_code == 503 and r.json()["database"]["ok"] is False and r.json()["index"]["ok"] is True
-    assert "0003" in r.json()["database"]["detail"]
+    assert "0004" not in str(r.json()) and "cơ sở dữ liệu học viên" in r.json()["reasons"][0]
 
 
 def test_stats_count_questions_degraded_answers_and_feedback(make_api: MakeApi) -> None:

@@ -75,6 +75,9 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
         s, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons
     )
     services: Services = app.state.services
+    # The eval harness is imported on its first use; on a busy machine that import alone can pass the fuzzer's 10 s
+    # read timeout (a timeout, not a 5xx), so it happens here, before any request is timed.
+    services.evals.available()
     learners = services.learners()
     me = learners.create_learner("nguoi-dan", True).id
     session = services.sessions.create(me).id

@@ -102,9 +102,9 @@ def test_migrations_create_the_whole_schema_on_an_empty_database(db_url: str) ->
         for table in Base.metadata.sorted_tables:
             columns = {c["name"] for c in inspect(engine).get_columns(table.name)}
             assert columns == {c.name for c in table.columns}, table.name
-        assert db.current_revision(engine) == db.head_revision() == "0003"
+        assert db.current_revision(engine) == db.head_revision() == "0004"
         db.upgrade(engine)  # running again is a no-op
-        assert db.current_revision(engine) == "0003"
+        assert db.current_revision(engine) == "0004"
     finally:
         engine.dispose()
 

@@ -232,7 +232,9 @@ def service(tmp_path_factory: pytest.TempPathFactory, redis_server: str, pg_serv
 
     redis_url = f"{redis_server}/2"
     redis.Redis.from_url(redis_url).flushdb()
-    limits = {"rate_limit_chat": "1000000/minute", "rate_limit_api": f"{API_BUDGET}/minute"}
+    # The crowd asks from one address, so it would share one open question (TUTOR_LLM_PER_CLIENT): raised, as in the
+    # load test.
+    limits = {"rate_limit_chat": "1000000/minute", "rate_limit_api": f"{API_BUDGET}/minute", "llm_per_client": "1000"}
     with two_workers(tmp_path_factory.mktemp("two-workers"), redis_url, _create_database(pg_server), **limits) as s:
         yield s
 

@@ -77,7 +77,8 @@ def _generous_limits() -> dict[str, str]:
     so an address-wide limit meant for one person would otherwise refuse the anonymous questions of the whole crowd.
     """
     names = [name for name in Settings.model_fields if name.startswith("rate_limit")]
-    return {f"TUTOR_{name.upper()}": "1000000/minute" for name in names}
+    # The same crowd from one address would also share one open question (TUTOR_LLM_PER_CLIENT): raised too.
+    return {f"TUTOR_{name.upper()}": "1000000/minute" for name in names} | {"TUTOR_LLM_PER_CLIENT": "1000"}
 
 
 def _cpu_seconds(pid: int) -> float:

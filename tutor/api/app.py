@@ -20,8 +20,22 @@ from starlette.routing import BaseRoute
 from tutor.answering.tutor import Tutor
 from tutor.api.bodylimit import BodySizeLimit
 from tutor.api.deps import Services, rate_limited
-from tutor.api.ratelimit import RateLimits
-from tutor.api.routes import admin, chat, feedback, health, learners, pages, placement, preview, sessions
+from tutor.api.fairness import ClientFairness
+from tutor.api.headers import SecurityHeaders, security_headers
+from tutor.api.ratelimit import LLM_ROUTES, RateLimits, caller_of
+from tutor.api.routes import (
+    admin,
+    chat,
+    docs,
+    feedback,
+    health,
+    learners,
+    pages,
+    placement,
+    preview,
+    sessions,
+    speech,
+)
 from tutor.api.routes import lessons as lesson_routes
 from tutor.api.routes.pages import STATIC
 from tutor.api.schemas import ErrorOut
@@ -36,11 +50,16 @@ from tutor.logs import log_dir_for, setup_logging
 from tutor.ops.jobs import EvalRuns, IndexRebuilds
 from tutor.ops.runtime import TutorRuntime
 from tutor.protocols import Embedder
+from tutor.speech.cache import SpeechCache
 from tutor.types import Lesson
 
 log = logging.getLogger("tutor.api")
 
 _HTTP_MESSAGES = {
+    # FastAPI's own words for a body it cannot parse (invalid UTF-8, JSON nested thousands of levels deep).
+    400: "Không đọc được nội dung gửi lên: cần JSON hợp lệ, mã hóa UTF-8 và không lồng nhau quá sâu.",
+    401: "Cần mã truy cập hợp lệ cho việc này.",
+    403: "Bạn không có quyền làm việc này.",
     404: "Không có trang hoặc địa chỉ này.",
     405: "Địa chỉ này không nhận kiểu yêu cầu đó (ví dụ: cần POST thay vì GET).",
     413: "Nội dung gửi lên quá lớn. Một câu hỏi chỉ cần vài câu: hãy rút ngắn rồi gửi lại.",
@@ -52,8 +71,22 @@ def _field(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc[1:]) or "nội dung"
 
 
+_KINDS = {
+    "string": "chuỗi chữ",
+    "int": "số nguyên",
+    "float": "số",
+    "bool": "true hoặc false",
+    "dict": "đối tượng JSON {…}",
+    "model": "đối tượng JSON {…}",
+    "model_attributes": "đối tượng JSON {…}",
+    "list": "danh sách […]",
+    "datetime": "ngày giờ",
+    "uuid": "mã UUID",
+}
+
+
 def _vietnamese(error: dict[str, Any]) -> str:
-    """One pydantic error in words a learner or a volunteer developer can act on."""
+    """One pydantic error in words a learner or a volunteer developer can act on (never pydantic's English)."""
     kind, where, ctx = error.get("type", ""), _field(error.get("loc", ())), error.get("ctx") or {}
     if kind == "json_invalid":
         return "nội dung gửi lên không phải JSON hợp lệ (kiểm tra dấu ngoặc, dấu phẩy, dấu nháy)"
@@ -62,12 +95,28 @@ def _vietnamese(error: dict[str, Any]) -> str:
     if kind in ("enum", "literal_error"):
         return f"'{where}' không nhận giá trị {error.get('input')!r}; chọn một trong: {ctx.get('expected', '')}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"'{where}' sai kiểu dữ liệu ({error.get('msg', '')})"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return f"'{where}' nằm ngoài khoảng cho phép ({error.get('msg', '')})"
-    if kind in ("string_too_long", "string_too_short", "too_long", "too_short"):
-        return f"'{where}' có độ dài không hợp lệ ({error.get('msg', '')})"
-    return f"'{where}': {error.get('msg', '')}"
+        expected = _KINDS.get(kind.rsplit("_", 1)[0])
+        return f"'{where}' sai kiểu dữ liệu" + (f" (cần {expected})" if expected else "")
+    bounds = {
+        "greater_than_equal": "phải từ {ge} trở lên",
+        "greater_than": "phải lớn hơn {gt}",
+        "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+        "less_than": "phải nhỏ hơn {lt}",
+        "string_too_long": "dài quá {max_length} ký tự",
+        "string_too_short": "cần ít nhất {min_length} ký tự",
+        "too_long": "có quá {max_length} phần tử",
+        "too_short": "cần ít nhất {min_length} phần tử",
+    }
+    if kind in bounds:
+        try:
+            return f"'{where}' " + bounds[kind].format(**ctx)
+        except (KeyError, IndexError):
+            return f"'{where}' nằm ngoài giới hạn cho phép"
+    if kind == "extra_forbidden":
+        return f"'{where}' không phải trường được nhận"
+    if kind == "recursion_loop":
+        return f"'{where}' lồng nhau quá sâu"
+    return f"'{where}' không hợp lệ"
 
 
 def _wants_page(request: Request) -> bool:
@@ -111,13 +160,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 413:
             return _too_large(request)
-        message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
-        return _error(request, exc.status_code, "HTTPException", message)
+        # Never the framework's English detail: a status without its own words gets a general Vietnamese one.
+        message = _HTTP_MESSAGES.get(exc.status_code, f"Yêu cầu không thực hiện được (mã lỗi {exc.status_code}).")
+        name = "InvalidBodyError" if exc.status_code == 400 else "HTTPException"
+        return _error(request, exc.status_code, name, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "InternalError", "Máy chủ gặp lỗi không mong đợi. Hãy thử lại sau ít phút.")
+        # Rendered outside every middleware, so the security headers are added here.
+        frame = request.app.state.services.settings.frame_ancestors
+        headers = security_headers(frame, request.url.path, authorized="authorization" in request.headers)
+        message = "Máy chủ gặp lỗi không mong đợi. Hãy thử lại sau ít phút."
+        return _error(request, 500, "InternalError", message, headers)
 
 
 def build_services(
@@ -130,7 +185,7 @@ def build_services(
     lessons: Mapping[str, Lesson] | None = None,
 ) -> Services:
     """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
-    from tutor.wiring import build_learner_store, build_shared_state
+    from tutor.wiring import build_learner_store, build_shared_state, build_speaker
 
     shared = build_shared_state(settings)  # several workers without Redis are refused here, before any model loads
     limits = RateLimits.from_settings(settings, shared.limits_storage)  # so is a malformed limit
@@ -148,6 +203,8 @@ def build_services(
         evals=EvalRuns(runtime, settings.data_dir / "eval-runs", shared.jobs),
         limits=limits,
         bank=bank,
+        speaker=build_speaker(settings),
+        speech_cache=SpeechCache(settings.speech_cache_dir),
     )
 
 
@@ -196,6 +253,8 @@ def create_app(
         ),
         version="0.2.0",
         lifespan=lifespan,
+        docs_url=None,  # our /docs serves Swagger UI from a package, with no CDN and no inline script
+        redoc_url=None,
         # On every route; it counts only /api/ requests (health checks and pages are never limited).
         dependencies=[Depends(rate_limited)],
     )
@@ -204,7 +263,15 @@ def create_app(
     setup_logging(log_dir_for(settings.data_dir))
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=_too_large)
-    for module in (health, chat, sessions, feedback, learners, placement, lesson_routes, preview, admin, pages):
+    app.add_middleware(
+        ClientFairness,
+        limit=settings.llm_per_client,
+        routes=LLM_ROUTES,
+        identify=lambda request: caller_of(request, services.tokens),
+    )
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)  # outermost: on every response
+    api_routers = (health, chat, sessions, feedback, learners, placement, lesson_routes, speech, preview, admin)
+    for module in (*api_routers, pages, docs):
         _document_limits(module.router.routes)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

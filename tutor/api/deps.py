@@ -25,6 +25,8 @@ from tutor.learner.store import LearnerStore
 from tutor.ops.jobs import EvalRuns, IndexRebuilds
 from tutor.ops.runtime import TutorRuntime
 from tutor.ops.usage import Usage
+from tutor.speech.base import Speaker
+from tutor.speech.cache import SpeechCache
 
 
 @dataclass
@@ -42,6 +44,9 @@ class Services:
     evals: EvalRuns
     limits: RateLimits
     bank: Sequence[QuizItem] | None = None
+    #: The offline read-aloud engine (None: switched off) and its on-disk cache.
+    speaker: Speaker | None = None
+    speech_cache: SpeechCache | None = None
     _learners: LearnerService | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -16,6 +16,7 @@ from limits.strategies import MovingWindowRateLimiter
 from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
 from tutor.errors import ConfigError, RateLimitedError
+from tutor.llm.resilience import DEFAULT_CONCURRENCY
 
 #: Endpoints that make the LLM generate (the preview three times): they get the smaller `rate_limit_chat` budget.
 LLM_ROUTES = frozenset(
@@ -27,13 +28,17 @@ LLM_ROUTES = frozenset(
     }
 )
 CHAT, API = "chat", "api"
+#: The chat budget of callers without a token (counted per address), sized to what the model really serves.
+CHAT_ANONYMOUS = "chat-anonymous"
+#: Answers one generation slot gives a minute and an hour: the embedded model takes about 10 s an answer.
+ANSWERS_PER_SLOT = (6, 120)
 
 log = logging.getLogger("tutor.api")
 #: While the shared storage is unreachable, say so in the log at most this often.
 _WARN_EVERY_S = 30.0
 
 _UNITS = {"second": "giây", "minute": "phút", "hour": "giờ", "day": "ngày", "month": "tháng", "year": "năm"}
-_WHAT = {CHAT: "câu hỏi", API: "yêu cầu"}
+_WHAT = {CHAT: "câu hỏi", CHAT_ANONYMOUS: "câu hỏi", API: "yêu cầu"}
 
 
 def parse_limits(text: str, setting: str) -> list[RateLimitItem]:
@@ -60,17 +65,26 @@ def _describe(item: RateLimitItem) -> str:
 
 
 class RateLimits:
-    """Two budgets, `chat` for LLM endpoints and `api` for the rest, counted in `storage`: this process's memory
+    """Budgets, `chat` for LLM endpoints and `api` for the rest, counted in `storage`: this process's memory
     (one worker), or `limits`' Redis storage shared by every worker, so a token's budget is spent once.
 
     If the shared storage cannot be reached, requests are let through and the log says so: a tutor for the public
-    stays open rather than refusing everyone because a counter is down.
+    stays open rather than refusing everyone because a counter is down. Chat questions from callers without a token
+    count against a third budget, `chat-anonymous`, in the same storage (so it too is shared by every worker).
     """
 
     def __init__(
-        self, chat: Sequence[RateLimitItem], api: Sequence[RateLimitItem], storage: Storage | None = None
+        self,
+        chat: Sequence[RateLimitItem],
+        api: Sequence[RateLimitItem],
+        storage: Storage | None = None,
+        chat_anonymous: Sequence[RateLimitItem] | None = None,
     ) -> None:
-        self._items = {CHAT: list(chat), API: list(api)}
+        self._items = {
+            CHAT: list(chat),
+            CHAT_ANONYMOUS: list(chat if chat_anonymous is None else chat_anonymous),
+            API: list(api),
+        }
         self._limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
         self._warned = 0.0
 
@@ -80,14 +94,18 @@ class RateLimits:
             parse_limits(settings.rate_limit_chat, "rate_limit_chat"),
             parse_limits(settings.rate_limit_api, "rate_limit_api"),
             storage,
+            parse_limits(anonymous_chat_limit(settings), "rate_limit_chat_anonymous"),
         )
 
     def enabled(self, budget: str) -> bool:
         """False when the budget is switched off (empty or 0), so callers need not even be identified."""
-        return bool(self._items[budget])
+        return bool(self._items[budget]) or (budget == CHAT and bool(self._items[CHAT_ANONYMOUS]))
 
     def hit(self, budget: str, caller: str) -> None:
-        """Count one request of `caller` against `budget`; RateLimitedError (with the wait) when over any limit."""
+        """Count one request of `caller` against `budget`; RateLimitedError (with the wait) when over any limit.
+
+        A chat question from an address (no valid token) counts against the anonymous chat budget instead.
+        """
         try:
             self._hit(budget, caller)
         except StorageError:
@@ -97,6 +115,8 @@ class RateLimits:
                 log.warning("rate limits not counted: their storage is unreachable", exc_info=True)
 
     def _hit(self, budget: str, caller: str) -> None:
+        if budget == CHAT and caller.startswith("address:"):
+            budget = CHAT_ANONYMOUS
         items = self._items[budget]
         # Test every window before counting in any, so a refused request does not use up the others.
         for item in items:
@@ -114,6 +134,30 @@ class RateLimits:
             f"Hãy đợi khoảng {wait} giây rồi thử lại.",
             retry_after=wait,
         )
+
+
+def anonymous_chat_limit(settings: Settings) -> str:
+    """TUTOR_RATE_LIMIT_CHAT_ANONYMOUS, with "auto" worked out from the generation slots the backend has.
+
+    Anonymous callers share the slots with everyone: one address gets what the slots answer, 6 a minute and 120 an
+    hour per slot, not the 120 a minute a learner's token may send. Without an LLM nothing is scarce, so "auto" is
+    the token budget then: with TUTOR_LLM=extractive, and with an answer mode that never asks the model (the default
+    composed answer, or quoted). A pool of servers has the slots of each (TUTOR_LLM_CONCURRENCY per server).
+    """
+    value = settings.rate_limit_chat_anonymous.strip()
+    if value.lower() != "auto":
+        return value
+    if settings.llm == "extractive" or settings.answer_mode in ("composed", "quoted"):
+        return settings.rate_limit_chat
+    slots = (settings.llm_concurrency or DEFAULT_CONCURRENCY.get(settings.llm, 1)) * _servers(settings)
+    per_minute, per_hour = ANSWERS_PER_SLOT
+    return f"{per_minute * slots}/minute;{per_hour * slots}/hour"
+
+
+def _servers(settings: Settings) -> int:
+    """How many LLM servers the pool has (each gives this worker its own slots); 1 for the embedded model."""
+    hosts = {"ollama": settings.ollama_host, "openai": settings.openai_base_url}.get(settings.llm)
+    return max(1, len([h for h in hosts.split(",") if h.strip()])) if hosts else 1
 
 
 def budget_of(request: Request) -> str | None:

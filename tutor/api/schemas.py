@@ -6,7 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tutor.corpus.ingest import is_document_id
 from tutor.types import Answer, Group, Lesson, Level
+
+_TRAINER_MATERIAL = "Tài liệu của tập huấn viên (đã nạp bằng `tutor ingest`), không phải bài học đã thẩm định."
 
 
 class ChatRequest(BaseModel):
@@ -23,6 +26,7 @@ class CitationOut(BaseModel):
     lesson_title: str
     section_title: str
     url: str
+    trainer_material: bool = Field(default=False, description=_TRAINER_MATERIAL)
 
 
 class HitOut(BaseModel):
@@ -35,6 +39,7 @@ class HitOut(BaseModel):
     dense_rank: int | None = Field(default=None, description="Hạng theo tìm kiếm ngữ nghĩa (0 là tốt nhất).")
     lexical_rank: int | None = Field(default=None, description="Hạng theo BM25 (0 là tốt nhất).")
     text: str
+    trainer_material: bool = Field(default=False, description=_TRAINER_MATERIAL)
 
 
 class RefusalOut(BaseModel):
@@ -73,6 +78,7 @@ class AnswerOut(BaseModel):
                     lesson_title=c.lesson_title,
                     section_title=c.section_title,
                     url=f"/lessons/{c.lesson_id}#{c.section_id}",
+                    trainer_material=is_document_id(c.lesson_id),
                 )
                 for c in a.citations
             ],
@@ -87,6 +93,7 @@ class AnswerOut(BaseModel):
                     dense_rank=h.dense_rank,
                     lexical_rank=h.lexical_rank,
                     text=h.chunk.text,
+                    trainer_material=is_document_id(h.chunk.lesson_id),
                 )
                 for h in a.hits
             ],

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tutor.corpus.ingest import is_document_id
+from tutor.learner.competences import competence_name
 from tutor.learner.feedback import FeedbackRecord
 from tutor.learner.growth import LevelChange
 from tutor.learner.path import DOMAIN_NAMES
@@ -27,11 +29,28 @@ class LearnerIn(BaseModel):
     )
     age_band: str | None = Field(default=None, description="Nhóm tuổi (không bắt buộc): <15, 15-24, 25-44, 45-59, 60+.")
     pseudonym: str | None = Field(default=None, description="Bí danh; bỏ trống để hệ thống tự đặt. Không dùng SĐT.")
+    display_name: str | None = Field(
+        default=None, max_length=200, description="Tên học viên muốn được gọi (ví dụ: Bác Lan); không bắt buộc."
+    )
+
+
+class DisplayNameIn(BaseModel):
+    display_name: str | None = Field(
+        max_length=200, description="Tên muốn được gọi, 2–40 ký tự, không chứa số điện thoại; rỗng hoặc null: xóa."
+    )
+
+
+class WhoAmIOut(BaseModel):
+    role: str = Field(description="learner | trainer | operator")
+    role_label: str
+    learner_id: str | None
+    display_name: str | None
 
 
 class LearnerOut(BaseModel):
     id: str
     pseudonym: str
+    display_name: str | None
     group: Group
     group_label: str
     age_band: str | None
@@ -43,6 +62,7 @@ class LearnerOut(BaseModel):
         return cls(
             id=p.id,
             pseudonym=p.pseudonym,
+            display_name=p.display_name,
             group=p.group,
             group_label=p.group.label,
             age_band=p.age_band,
@@ -99,8 +119,16 @@ class LevelChangeOut(BaseModel):
 
 class SkillOut(BaseModel):
     competence: str
+    name: str = Field(description="Tên năng lực bằng lời thường.")
     rating: float
     n: int
+
+
+class TestsTakenOut(BaseModel):
+    placements: int = Field(description="Số bài xếp lớp đã làm xong (bài xếp lớp cũng là một bài kiểm tra).")
+    last_placement_at: dt.datetime | None
+    final_tests: int = Field(description="Số lần đã nộp bài kiểm tra cuối khóa.")
+    final_passed: bool | None = Field(description="Lần nộp gần nhất có đạt không; null khi chưa làm.")
 
 
 class RecommendationOut(BaseModel):
@@ -108,6 +136,7 @@ class RecommendationOut(BaseModel):
     title: str
     url: str
     competence: str
+    competence_name: str
     progress: float | None
     reason: str
 
@@ -122,6 +151,7 @@ class ProfileOut(BaseModel):
     recommendations: list[RecommendationOut]
     certificates: list[dict[str, Any]]
     active_placement: str | None
+    tests: TestsTakenOut
     level_changes: list[LevelChangeOut] = Field(default_factory=list, description="Lần đổi trình độ gần nhất trước.")
 
     @classmethod
@@ -134,7 +164,10 @@ class ProfileOut(BaseModel):
                 DomainLevelOut.of(d.domain, d.level, d.theta, d.se)
                 for d in sorted(p.levels.values(), key=lambda d: d.domain)
             ],
-            skills=[SkillOut(competence=s.competence, rating=round(s.rating, 3), n=s.n) for s in p.skills.values()],
+            skills=[
+                SkillOut(competence=s.competence, name=competence_name(s.competence), rating=round(s.rating, 3), n=s.n)
+                for s in p.skills.values()
+            ],
             progress={k: round(v, 3) for k, v in p.progress.items()},
             recommendations=[
                 RecommendationOut(
@@ -142,6 +175,7 @@ class ProfileOut(BaseModel):
                     title=titles.get(r.lesson_id, r.lesson_id),
                     url=f"/lessons/{r.lesson_id}",
                     competence=r.competence,
+                    competence_name=competence_name(r.competence),
                     progress=r.progress,
                     reason=r.reason,
                 )
@@ -149,6 +183,7 @@ class ProfileOut(BaseModel):
             ],
             certificates=p.certificates,
             active_placement=p.active_placement,
+            tests=TestsTakenOut(**p.tests.__dict__),
             level_changes=[LevelChangeOut.from_change(c) for c in p.level_changes],
         )
 
@@ -309,7 +344,14 @@ class TurnOut(BaseModel):
 
     @classmethod
     def from_turn(cls, t: ChatTurn) -> TurnOut:
-        citations = [{**c, "url": f"/lessons/{c['lesson_id']}#{c['section_id']}"} for c in t.citations]
+        citations = [
+            {
+                **c,
+                "url": f"/lessons/{c['lesson_id']}#{c['section_id']}",
+                "trainer_material": is_document_id(c["lesson_id"]),
+            }
+            for c in t.citations
+        ]
         level = t.meta.get("level")
         return cls(
             id=t.id,

@@ -116,26 +116,30 @@ class StatsOut(BaseModel):
 
 class CheckOut(BaseModel):
     ok: bool
-    detail: str
+    detail: str = Field(description="Lý do bằng lời thường; quản trị viên (có mã) thấy chi tiết: mô hình, phiên bản.")
+    breaker: str | None = Field(default=None, description="Bộ ngắt mạch của mô hình: closed, open hoặc half-open.")
 
     @classmethod
-    def from_check(cls, c: Check) -> CheckOut:
-        return cls(ok=c.ok, detail=c.detail)
+    def from_check(cls, c: Check, private: bool) -> CheckOut:
+        return cls(ok=c.ok, detail=c.detail if private else c.public, breaker=c.breaker)
 
 
 class ReadinessOut(BaseModel):
     status: str = Field(description="ready | not-ready")
+    reasons: list[str] = Field(description="Vì sao chưa sẵn sàng, bằng lời thường (rỗng khi sẵn sàng).")
     llm: CheckOut
     index: CheckOut
     database: CheckOut
-    lessons: int
+    lessons: int | None = Field(default=None, description="Số bài học đang phục vụ (chỉ quản trị viên).")
 
     @classmethod
-    def from_readiness(cls, r: Readiness, lessons: int) -> ReadinessOut:
+    def from_readiness(cls, r: Readiness, lessons: int, *, private: bool = False) -> ReadinessOut:
+        names = {"llm": r.llm, "index": r.index, "database": r.database}
         return cls(
             status="ready" if r.ok else "not-ready",
-            llm=CheckOut.from_check(r.llm),
-            index=CheckOut.from_check(r.index),
-            database=CheckOut.from_check(r.database),
-            lessons=lessons,
+            reasons=[c.public for c in names.values() if not c.ok],
+            llm=CheckOut.from_check(r.llm, private),
+            index=CheckOut.from_check(r.index, private),
+            database=CheckOut.from_check(r.database, private),
+            lessons=lessons if private else None,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from tutor.learner.models import ApiTokenRow, LearnerRow, as_utc, utcnow
 
 #: Every secret starts with this, so a leaked one is easy to recognise in logs and secret scanners.
 PREFIX = "tutor_"
+#: Token ids are 16 hex characters; `tutor token revoke` takes a unique prefix of at least MIN_PREFIX of them.
+ID_LENGTH, MIN_PREFIX = 16, 4
 
 
 def hash_secret(secret: str) -> str:
@@ -61,7 +64,7 @@ def new_token(role: Role | str, learner_id: str | None = None) -> tuple[IssuedTo
         raise InvalidTokenRequestError(f"Mã {r.label} không gắn với học viên; bỏ --learner.")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiTokenRow(
-        id=secrets.token_hex(8),
+        id=secrets.token_hex(ID_LENGTH // 2),
         token_hash=hash_secret(secret),
         role=r.value,
         learner_id=learner_id,
@@ -95,7 +98,25 @@ class TokenStore(Transactional):
                 raise AuthenticationError("Mã truy cập không đúng hoặc đã bị thu hồi. Hãy xin mã mới.")
             return Principal(row.id, Role(row.role), row.learner_id)
 
+    def resolve(self, prefix: str) -> str:
+        """The one token id that starts with `prefix` (at least 4 characters), so an id can be typed in part."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < MIN_PREFIX or not re.fullmatch(r"[0-9a-f]+", prefix):
+            raise InvalidTokenRequestError(
+                f"'{prefix}' không phải đầu của một id: id gồm chữ số 0–9 và chữ a–f; gõ ít nhất {MIN_PREFIX} ký tự."
+            )
+        with self._tx() as s:
+            ids = list(s.scalars(select(ApiTokenRow.id).where(ApiTokenRow.id.startswith(prefix)).limit(6)))
+        if not ids:
+            raise NotFoundError(f"Không có mã truy cập nào có id bắt đầu bằng {prefix} (xem `tutor token list`).")
+        if len(ids) > 1:
+            shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+            raise InvalidTokenRequestError(f"Nhiều mã có id bắt đầu bằng {prefix}: {shown}. Hãy gõ dài hơn.")
+        return ids[0]
+
     def revoke(self, token_id: str) -> TokenInfo:
+        """Revoke by the whole id or a unique prefix of it."""
+        token_id = token_id if len(token_id) == ID_LENGTH else self.resolve(token_id)
         with self._tx() as s:
             row = s.get(ApiTokenRow, token_id)
             if row is None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from tutor.cli.common import err, load_settings, out, run
-from tutor.config import Settings
-from tutor.learner.store import AGE_BANDS, LearnerStore
-from tutor.logs import log_dir_for, purge_learner_logs
+from tutor.learner import AGE_BANDS
 from tutor.types import Group
+
+if TYPE_CHECKING:  # the database layer loads only when a command runs: `tutor --help` stays fast
+    from tutor.config import Settings
+    from tutor.learner.store import LearnerStore
 
 learner_app = typer.Typer(help="Hồ sơ học viên: tạo (cần đồng ý), xem tiến độ, xóa hẳn.", no_args_is_help=True)
 token_app = typer.Typer(help="Mã truy cập cho học viên, tập huấn viên, quản trị viên.", no_args_is_help=True)
@@ -33,6 +34,9 @@ def learner_create(
     ] = False,
     age_band: Annotated[str | None, typer.Option("--age-band", help=f"Nhóm tuổi: {', '.join(AGE_BANDS)}.")] = None,
     pseudonym: Annotated[str | None, typer.Option("--pseudonym", help="Bí danh (bỏ trống: tự đặt).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Tên học viên muốn được gọi trên các trang (ví dụ: Bác Lan).")
+    ] = None,
     with_token: Annotated[bool, typer.Option("--token", help="Tạo luôn mã học viên và in ra một lần.")] = False,
 ) -> None:
     """Tạo hồ sơ học viên. Không có --consent thì từ chối: im lặng không phải là đồng ý."""
@@ -42,10 +46,16 @@ def learner_create(
         store = _store(settings)
         try:
             if with_token:  # the learner and the token in one transaction
-                learner, issued = store.enrol(group, consent, age_band=age_band, pseudonym=pseudonym)
+                learner, issued = store.enrol(
+                    group, consent, age_band=age_band, pseudonym=pseudonym, display_name=name
+                )
             else:
-                learner = store.create_learner(group, consent, age_band=age_band, pseudonym=pseudonym)
+                learner = store.create_learner(
+                    group, consent, age_band=age_band, pseudonym=pseudonym, display_name=name
+                )
             out.print(f"id: {learner.id}\nbí danh: {escape(learner.pseudonym)}\nnhóm: {learner.group.label}")
+            if learner.display_name:
+                out.print(f"tên gọi: {escape(learner.display_name)}")
             if with_token:
                 out.print(f"mã học viên (chỉ hiện một lần): {issued.secret}")
         finally:
@@ -60,6 +70,8 @@ def learner_show(learner_id: Annotated[str, typer.Argument(help="Mã (id) học 
     settings = load_settings()
 
     def body() -> None:
+        from rich.table import Table
+
         from tutor.corpus.load import load_lessons
         from tutor.learner.bank_store import QuizBankStore
         from tutor.learner.path import DOMAIN_NAMES
@@ -75,7 +87,8 @@ def learner_show(learner_id: Annotated[str, typer.Argument(help="Mã (id) học 
         finally:
             store.close()
         who = p.learner
-        out.print(f"[bold]{escape(who.pseudonym)}[/] · {who.group.label} · trình độ chung: {p.level.label}")
+        called = f" ({escape(who.display_name)})" if who.display_name else ""
+        out.print(f"[bold]{escape(who.pseudonym)}[/]{called} · {who.group.label} · trình độ chung: {p.level.label}")
         out.print(f"đồng ý lưu dữ liệu lúc: {who.consent_at:%Y-%m-%d %H:%M} UTC")
         if p.levels:
             table = Table("lĩnh vực", "trình độ", "θ", "SE", title="Trình độ theo lĩnh vực")
@@ -108,6 +121,8 @@ def learner_delete(
         raise typer.Exit(1)
 
     def body() -> None:
+        from tutor.logs import log_dir_for, purge_learner_logs
+
         store = _store(settings)
         try:
             pseudonym = store.get_learner(learner_id).pseudonym
@@ -159,18 +174,25 @@ def token_list(
             tokens = TokenStore(store.engine).find(learner_id=learner)
         finally:
             store.close()
-        table = Table("id", "vai trò", "học viên", "tạo lúc", "thu hồi lúc")
+        # Plain columns, never cut: an id is copied from here into `tutor token revoke`, whatever the terminal width.
+        rows = [("id", "vai trò", "học viên", "tạo lúc", "thu hồi lúc")]
         for t in tokens:
-            revoked = f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else ""
-            table.add_row(t.id, t.role.value, t.learner_id or "", f"{t.created_at:%Y-%m-%d %H:%M}", revoked)
-        out.print(table)
+            revoked = f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "-"
+            rows.append((t.id, t.role.value, t.learner_id or "-", f"{t.created_at:%Y-%m-%d %H:%M}", revoked))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if not tokens:
+            err.print("Chưa có mã truy cập nào.")
 
     run(body)
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: Annotated[str, typer.Argument(help="id của mã (xem `tutor token list`).")]) -> None:
-    """Thu hồi một mã: từ đó mọi yêu cầu dùng mã này nhận 401."""
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="id của mã, hoặc vài ký tự đầu của nó (xem `tutor token list`).")],
+) -> None:
+    """Thu hồi một mã: từ đó mọi yêu cầu dùng mã này nhận 401. Gõ đủ id, hoặc phần đầu chỉ khớp một mã."""
     settings = load_settings()
 
     def body() -> None:

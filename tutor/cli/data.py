@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from tutor.cli.common import bar, err, load_settings, out, rebuild, run
+from tutor.cli.common import bar, build_index_now, err, load_settings, out, rebuild, run, warm_answer_library
+from tutor.corpus.ingest import IngestReport, save_ingested
+from tutor.types import Group, Level
 
 index_app = typer.Typer(help="Dựng và kiểm tra chỉ mục tìm kiếm.", no_args_is_help=True)
 model_app = typer.Typer(help="Chuẩn bị mô hình ngôn ngữ nhúng.", no_args_is_help=True)
@@ -104,24 +107,76 @@ def corpus_validate(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục: .md .txt .html .pdf .docx")],
     reindex: Annotated[bool, typer.Option("--rebuild/--no-rebuild", help="Dựng lại chỉ mục sau khi nạp.")] = True,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Tên tài liệu (khi nạp một tệp); mặc định lấy từ chính tài liệu.")
+    ] = None,
+    level: Annotated[
+        list[Level] | None, typer.Option("--level", help="Trình độ tài liệu viết cho (lặp lại được).")
+    ] = None,
+    group: Annotated[
+        list[Group] | None, typer.Option("--group", help="Nhóm người học tài liệu viết cho (lặp lại được).")
+    ] = None,
 ) -> None:
-    """Nạp tài liệu của giảng viên, cán bộ vào chỉ mục. Tệp hỏng được báo và bỏ qua."""
+    """Nạp tài liệu của tập huấn viên vào chỉ mục. Tệp hỏng được báo và bỏ qua.
+
+    Tài liệu được lưu và đưa vào chỉ mục cùng một bước: nếu dựng chỉ mục lỗi, không tài liệu nào được lưu, và
+    chạy lại lệnh sẽ làm trọn việc.
+    """
     settings = load_settings()
+    if title is not None and not title.strip():
+        err.print("[red]Lỗi:[/] --title đang trống. Ghi tên tài liệu, ví dụ --title 'Hướng dẫn Hue-S'.")
+        raise typer.Exit(2)
 
     def body() -> None:
-        from tutor.corpus.ingest import ingest_paths, ingested_hashes, save_ingested
+        from tutor.corpus.ingest import ingest_paths, load_manifest, store_and_index, with_metadata
+        from tutor.index.build import IndexState, index_status
+        from tutor.wiring import build_embedder
 
-        report = ingest_paths(paths, seen_hashes=ingested_hashes(settings.ingested_dir))
+        with bar("Đọc tài liệu") as update:
+            report = ingest_paths(paths, progress=update)
         for skipped in report.skipped:
             err.print(f"[yellow]Bỏ qua[/] {escape(skipped.path)}: {escape(skipped.reason)}", highlight=False)
-        for doc in report.documents:
-            err.print(f"Đã nạp {doc.path}: {doc.chunk_count} đoạn ({doc.title}).", markup=False, highlight=False)
-        if report.documents:
-            save_ingested(report, settings.ingested_dir)
+        if title is not None and len(report.documents) > 1:
+            err.print(f"[red]Lỗi:[/] --title chỉ dùng khi nạp một tệp, lần này có {len(report.documents)} tệp.")
+            raise typer.Exit(2)
+        report = with_metadata(
+            report,
+            title=title.strip() if title else None,
+            levels=tuple(v.value for v in level or ()),
+            groups=tuple(g.value for g in group or ()),
+        )
+        # Content already stored with the same title, levels and groups has nothing left to do but be indexed.
+        stored = {d.doc_id: replace(d, path="") for d in load_manifest(settings.ingested_dir)}
+        already = [d for d in report.documents if stored.get(d.doc_id) == replace(d, path="")]
+        new = [d for d in report.documents if d not in already]
+        new_ids = {d.doc_id for d in new}
+        for doc in already:
+            err.print(f"Đã có sẵn {doc.path} ({doc.title}).", markup=False, highlight=False)
+        if new:
+            todo = IngestReport(documents=new, chunks=[c for c in report.chunks if c.lesson_id in new_ids])
             if reindex:
-                rebuild(settings)
-        err.print(f"{len(report.documents)} tệp đã nạp, {len(report.skipped)} tệp bỏ qua.")
-        if not report.documents:
+                store_and_index(todo, settings.ingested_dir, lambda: build_index_now(settings))
+            else:
+                save_ingested(todo, settings.ingested_dir)
+        elif already and reindex:
+            # An earlier run stored them and then stopped (or ran with --no-rebuild): finish its job.
+            state = index_status(
+                settings.index_dir,
+                settings.lessons_dir,
+                build_embedder(settings).id,
+                ingested_dir=settings.ingested_dir,
+            ).state
+            if state != IndexState.FRESH:
+                build_index_now(settings)
+        for doc in new:
+            err.print(f"Đã nạp {doc.path}: {doc.chunk_count} đoạn ({doc.title}).", markup=False, highlight=False)
+        if new and reindex:
+            warm_answer_library(settings)
+        err.print(
+            f"{len(new)} tệp đã nạp, {len(already)} tệp đã có sẵn, {len(report.skipped)} tệp bỏ qua.",
+            highlight=False,
+        )
+        if not new and not already:
             raise typer.Exit(1)
 
-    run(body)
+    run(body, failing="Chưa nạp tài liệu nào; sửa lỗi trên rồi chạy lại lệnh.")

@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tutor.cli.common import bar, err, load_settings, out, run
-from tutor.config import Settings
-from tutor.protocols import Embedder
+
+if TYPE_CHECKING:
+    from tutor.config import Settings
+    from tutor.protocols import Embedder
 
 eval_app = typer.Typer(help="Đánh giá ngoại tuyến trên tập câu hỏi vàng.", no_args_is_help=True)
 
@@ -184,7 +186,9 @@ def _report(
 
 @eval_app.command("report")
 def eval_report(
-    run_dir: Annotated[Path, typer.Argument(help="Thư mục một lần chạy.")],
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="Thư mục một lần chạy (eval/results/runs/…); bỏ trống: liệt kê các lần chạy.")
+    ] = None,
     dataset: Annotated[
         Path | None, typer.Option("--dataset", help="Tập dữ liệu (mặc định: ghi trong manifest).")
     ] = None,
@@ -193,6 +197,15 @@ def eval_report(
     judge_model: Annotated[str | None, typer.Option("--judge-model", help="Mô hình giám khảo.")] = None,
 ) -> None:
     """Chấm điểm lại một lần chạy đã có và viết báo cáo (summary.json, summary.md, report.html)."""
+    if run_dir is None:
+        runs = sorted((p for p in RUNS_DIR.glob("*") if (p / "manifest.json").is_file()), reverse=True)
+        listing = "".join(f"\n  {p}" for p in runs[:10]) or f"\n  (chưa có lần chạy nào trong {RUNS_DIR})"
+        err.print(
+            "[red]Lỗi:[/] cần cho biết lần chạy cần báo cáo, ví dụ: tutor eval report "
+            f"{runs[0] if runs else RUNS_DIR / '<thời-điểm>-<llm>'}\nCác lần chạy gần nhất:{listing}\n"
+            "Chưa có lần chạy thì chạy `tutor eval run` trước."
+        )
+        raise typer.Exit(2)
     settings = load_settings()
 
     def body() -> None:

@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tutor.cli.common import err, load_settings, out, run
-from tutor.config import Settings
 from tutor.errors import ConfigError
 from tutor.learner.errors import LearnerInputError
 
 if TYPE_CHECKING:
+    from tutor.config import Settings
     from tutor.learner.bank_store import QuizBankStore
     from tutor.learner.calibration import AnswerLog
     from tutor.learner.dif import DifResult
@@ -36,6 +34,8 @@ AUDIT_PRIOR = (0.0, 2.0)
 @contextmanager
 def _steps() -> Iterator[Callable[[str], None]]:
     """A rich progress line per step; the previous step is marked done when the next one starts."""
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
     # transient: on an error only the one-line message stays on screen.
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
@@ -88,6 +88,8 @@ def _print_dif(results: list[DifResult], limit: int = 20) -> None:
     if not review:
         out.print(f"Công bằng: không câu nào có DIF đáng kể ({len(results)} phép so sánh đủ dữ liệu).")
         return
+    from rich.table import Table
+
     table = Table("câu", "so sánh", "ETS", "Δ (SE)", "n xét / đối chiếu", title="Câu cần xem lại vì công bằng (DIF)")
     for r in review[:limit]:
         table.add_row(
@@ -224,6 +226,8 @@ def versions_cmd() -> None:
             rows, used = versions.versions(), versions.placements_by_version()
         finally:
             store.close()
+        from rich.table import Table
+
         table = Table("phiên bản", "lúc", "dựa trên", "câu đổi", "bài xếp lớp", "ghi chú")
         table.add_row("0", "", "", "", str(used.get(0, 0)), "như viết trong corpus/quiz/")
         for v in rows:

@@ -112,10 +112,11 @@ def parse_lesson(path: Path) -> Lesson:
     )
 
 
-def load_lessons(lessons_dir: Path) -> list[Lesson]:
-    """Load every lesson; a corpus with no lessons or with duplicate ids is an error."""
+def load_lessons(lessons_dir: Path, *, allow_empty: bool = False) -> list[Lesson]:
+    """Load every lesson; a corpus with no lessons (unless `allow_empty`: a tutor serving only trainers'
+    documents) is an error."""
     paths = lesson_files(lessons_dir)
-    if not paths:
+    if not paths and not allow_empty:
         raise CorpusError(f"Thư mục {lessons_dir} chưa có bài học (*.md) nào.")
     lessons = [parse_lesson(p) for p in paths]
     return lessons

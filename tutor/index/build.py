@@ -11,7 +11,7 @@ from pathlib import Path
 from tutor.corpus.chunk import chunk_lessons
 from tutor.corpus.ingest import load_ingested
 from tutor.corpus.load import corpus_hash, lesson_files, load_lessons
-from tutor.errors import IndexMismatchError
+from tutor.errors import CorpusError, IndexMismatchError
 from tutor.index.bm25 import BM25_DIR, BM25Index
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.index.faiss_store import FaissStore, Manifest, read_manifest, save_index
@@ -46,10 +46,24 @@ def _source_files(lessons_dir: Path, ingested_dir: Path | None) -> list[Path]:
 
 
 def _chunks(lessons_dir: Path, ingested_dir: Path | None) -> list[Chunk]:
-    chunks = chunk_lessons(load_lessons(lessons_dir))
+    """Lessons first (the diacritic restorer reads the store's first chunks), then trainers' documents.
+
+    Either may be empty, not both: a tutor serving only a trainer's documents is a real deployment.
+    """
+    chunks = chunk_lessons(load_lessons(lessons_dir, allow_empty=True))
     if ingested_dir is not None:
         chunks += load_ingested(ingested_dir)
+    if not chunks:
+        raise CorpusError(
+            f"Thư mục {lessons_dir} chưa có bài học (*.md) nào và chưa nạp tài liệu nào. "
+            "Thêm bài học, hoặc nạp tài liệu bằng lệnh: tutor ingest TỆP."
+        )
     return chunks
+
+
+def count_chunks(lessons_dir: Path, ingested_dir: Path | None = None) -> int:
+    """How many chunks a build will embed: a progress bar's total before the build starts."""
+    return len(_chunks(lessons_dir, ingested_dir))
 
 
 def index_status(
@@ -80,6 +94,8 @@ def build_index(
     """Chunk and embed every lesson and ingested document (cached passages are reused), then swap atomically."""
     digest = corpus_hash(_source_files(lessons_dir, ingested_dir))
     chunks = _chunks(lessons_dir, ingested_dir)
+    if progress:
+        progress(0, len(chunks))
     vectors, _ = embed_with_cache(embedder, [for_matching(c.embed_text) for c in chunks], cache, progress)
     store = FaissStore.from_vectors(vectors, chunks)
     manifest = Manifest(

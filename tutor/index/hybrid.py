@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from tutor.diacritics import DiacriticRestorer, strip_marks
+from tutor.corpus.documents import join_overlapping
+from tutor.diacritics import DiacriticRestorer
 from tutor.index.bm25 import BM25Index
 from tutor.index.faiss_store import FaissStore
 from tutor.protocols import Embedder
@@ -85,15 +86,15 @@ class HybridRetriever:
     def query_vector(self, query: str) -> np.ndarray:
         """The question's embedding, as retrieval computes it (and caches it, so a second caller pays nothing).
 
-        The embedder sees the question with its marks stripped and restored from the corpus, so a question
-        typed without diacritics is embedded exactly like the same question typed with them: both retrieve
-        the same lessons (eval/results/retrieval_tuning.md).
+        A question typed without diacritics gets them back from the corpus before it is embedded, so it
+        retrieves like the same question typed with them; one typed with marks is embedded as typed
+        (eval/results/diacritics.md).
         """
         return self._embed_query(self.dense_text(query))
 
     def dense_text(self, query: str) -> str:
-        """The text the embedder sees for a question: normalised, marks stripped and restored from the corpus."""
-        return for_matching(self._restorer.restore(strip_marks(for_matching(query))))
+        """The text the embedder sees for a question: normalised, marks restored only where none were typed."""
+        return for_matching(self._restorer.restore_missing(for_matching(query)))
 
     def retrieve(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
         query = for_matching(query)
@@ -127,6 +128,8 @@ class HybridRetriever:
         lexical_order = np.argsort(-lexical, kind="stable")
         lexical_rank = {int(i): r for r, i in enumerate(lexical_order[:depth]) if lexical[i] > 0}
         hits: list[Hit] = []
+        parts: list[list[int]] = []  # store positions of the chunks behind each hit
+        by_section: dict[tuple[str, str], int] = {}
         seen_text: set[str] = set()
         for i in np.argsort(-fused, kind="stable"):
             if fused[i] <= 0 or len(hits) == k:
@@ -137,6 +140,14 @@ class HybridRetriever:
             if key in seen_text:
                 continue
             seen_text.add(key)
+            # One hit per section: a second chunk of a section already found joins that hit, so one source is
+            # never cited twice and the k places go to k different sections.
+            section = (c.lesson_id, c.section_id)
+            if section in by_section:
+                parts[by_section[section]].append(int(i))
+                continue
+            by_section[section] = len(hits)
+            parts.append([int(i)])
             hits.append(
                 Hit(
                     chunk=c,
@@ -145,4 +156,9 @@ class HybridRetriever:
                     lexical_rank=lexical_rank.get(int(i)),
                 )
             )
-        return hits
+        return [self._joined(hit, found) if len(found) > 1 else hit for hit, found in zip(hits, parts, strict=True)]
+
+    def _joined(self, hit: Hit, positions: list[int]) -> Hit:
+        """The hit with the text of all its section's chunks that were found, in the order of the document."""
+        texts = [self._store.chunks[i].text for i in sorted(positions)]
+        return replace(hit, chunk=replace(hit.chunk, text=join_overlapping(texts)))

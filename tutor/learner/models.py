@@ -48,12 +48,14 @@ def _learner_fk() -> Mapped[str]:
 
 
 class LearnerRow(Base):
-    """A learner known only by a pseudonym: no name, phone or ID number is ever stored."""
+    """A learner known by a pseudonym, and by a display name only if they choose one (never a phone or ID number)."""
 
     __tablename__ = "learners"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    #: What the pages call the learner ("Bác Lan"); not unique, optional, checked like a pseudonym.
+    display_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
     group: Mapped[str] = mapped_column(String(16), nullable=False)
     age_band: Mapped[str | None] = mapped_column(String(16), nullable=True)
     large_text: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

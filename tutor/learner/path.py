@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tutor.learner.competences import competence_name
 from tutor.learner.quizbank import QuizItem, competence_domain
 from tutor.types import Level
 
@@ -48,20 +49,29 @@ def lesson_progress(items: Iterable[QuizItem], latest: Mapping[str, bool]) -> di
     return {lesson: right[lesson] / total[lesson] for lesson in tried}
 
 
+def _domain(competence: str) -> int | None:
+    try:
+        return competence_domain(competence)
+    except ValueError:
+        return None
+
+
 def is_finished(progress: float | None, threshold: float = FINISHED_SHARE) -> bool:
     return progress is not None and progress >= threshold - 1e-9
 
 
-def _reason(competence: str, rating: float, known: bool, progress: float | None) -> str:
-    try:
-        domain = DOMAIN_NAMES[competence_domain(competence)]
-        what = f"năng lực {competence} ({domain})"
-    except ValueError:
-        what = f"năng lực {competence}"
+def _reason(competence: str, known: bool, progress: float | None, placed: Level | None) -> str:
+    """Why this lesson, in words: the skill by name (never "năng lực 4.2"), and what the learner has done."""
+    what = f"«{competence_name(competence)}»"
+    domain = _domain(competence)
+    if domain in DOMAIN_NAMES:
+        what += f" (lĩnh vực {DOMAIN_NAMES[domain]})"
     if known:
-        why = f"Bài này luyện {what}, phần bạn đang yếu nhất (điểm {rating:+.1f})."
+        why = f"Bài này luyện {what}, phần bạn còn yếu nhất qua các câu đã làm."
+    elif placed is not None:
+        why = f"Bài này luyện {what}; theo bài xếp lớp, lĩnh vực này của bạn ở mức {placed.label}."
     else:
-        why = f"Bài này luyện {what}, phần bạn chưa làm bài kiểm tra nào."
+        why = f"Bài này luyện {what}; bạn chưa làm câu hỏi nào về phần này."
     if progress is None:
         return f"{why} Bạn chưa làm câu hỏi của bài này."
     return f"{why} Bạn mới làm đúng {round(progress * 100)}% câu hỏi; cần 80% để hoàn thành bài."
@@ -76,6 +86,7 @@ def recommend_lessons(
     default_rating: float = 0.0,
     lesson_levels: Mapping[str, Sequence[Level | str]] | None = None,
     level: Level | str | None = None,
+    domain_levels: Mapping[int, Level] | None = None,
 ) -> list[Recommendation]:
     """Unfinished lessons, weakest competence first.
 
@@ -83,6 +94,7 @@ def recommend_lessons(
     a competence without a rating counts as `default_rating` (pass the learner's placement ability).
     `progress`: lesson id -> share correct (see `lesson_progress`); lessons at >= 80% are skipped.
     With `lesson_levels` and `level`, lessons that do not cover the learner's level go after the others.
+    `domain_levels` (domain -> level placed) lets a reason say what the placement found.
     Ties go to lessons already started (finish what you began), then to the lesson id.
     """
     wanted = Level(level) if level is not None else None
@@ -98,7 +110,9 @@ def recommend_lessons(
             levels = {Level(v) for v in lesson_levels.get(lesson_id, ())}
             off_level = int(bool(levels) and wanted not in levels)
         started = 0 if done is not None else 1
-        rec = Recommendation(lesson_id, competence, rating, done, _reason(competence, rating, not unknown, done))
+        domain = _domain(competence)
+        placed = (domain_levels or {}).get(domain) if domain is not None else None
+        rec = Recommendation(lesson_id, competence, rating, done, _reason(competence, not unknown, done, placed))
         ranked.append(((off_level, rating, started, lesson_id), rec))
     ranked.sort(key=lambda t: t[0])
     return [rec for _, rec in ranked[: max(0, limit)]]

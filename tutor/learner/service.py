@@ -67,8 +67,20 @@ class Profile:
     recommendations: list[Recommendation]
     certificates: list[dict[str, Any]]
     active_placement: str | None
+    tests: TestsTaken = field(default_factory=lambda: TestsTaken())
     #: The latest level changes, newest first, each with its reason.
     level_changes: list[LevelChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TestsTaken:
+    """The tests a learner has finished: the placement counts as one, like the final test."""
+
+    placements: int = 0
+    last_placement_at: dt.datetime | None = None
+    final_tests: int = 0
+    #: Whether the latest graded final test passed; None before any.
+    final_passed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -211,8 +223,16 @@ class LearnerService:
             default_rating=default,
             lesson_levels={lid: list(lesson.levels) for lid, lesson in mine.items()},
             level=level,
+            domain_levels={d: dl.level for d, dl in levels.items()},
         )
         active = snap.active_placement
+        graded = [e for e in self._final_events(learner_id) if e.get("event") == "graded"]
+        tests = TestsTaken(
+            snap.placements_finished,
+            snap.last_placement_at,
+            len(graded),
+            bool(graded[0].get("passed")) if graded else None,
+        )
         return Profile(
             learner,
             levels,
@@ -222,6 +242,7 @@ class LearnerService:
             recs,
             snap.certificates,
             active.id if active else None,
+            tests,
             snap.level_changes,
         )
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tutor.auth.policy import Role
 from tutor.auth.tokens import IssuedToken, new_token
 from tutor.errors import NotFoundError
-from tutor.learner import db
+from tutor.learner import AGE_BANDS, db
 from tutor.learner.errors import ConsentRequiredError, InvalidLearnerDataError, PlacementFinishedError
 from tutor.learner.growth import (
     DEFAULT_GROWTH,
@@ -42,8 +42,6 @@ from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, Placement
 from tutor.learner.quizbank import QuizItem
 from tutor.types import Group, Level
 
-#: Age bands a learner may choose (optional); exact ages are never stored.
-AGE_BANDS = ("<15", "15-24", "25-44", "45-59", "60+")
 #: Elo step: K = max(K_MIN, K_START / (1 + n / K_DECAY)); early answers move the rating more than later ones.
 K_START, K_DECAY, K_MIN = 0.6, 8.0, 0.2
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -67,6 +65,8 @@ class LearnerProfile:
     prefs: Preferences
     consent_at: dt.datetime
     created_at: dt.datetime
+    #: The name the learner chose to be called by; None until they choose one.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,9 @@ class LearnerSnapshot:
     certificates: list[dict[str, Any]]
     #: The latest level changes, newest first.
     level_changes: list[LevelChange] = field(default_factory=list)
+    #: Finished placement tests, and when the latest one ended.
+    placements_finished: int = 0
+    last_placement_at: dt.datetime | None = None
 
 
 def elo_update(rating: float, n: int, difficulty: float, correct: bool) -> float:
@@ -130,16 +133,23 @@ def elo_update(rating: float, n: int, difficulty: float, correct: bool) -> float
     return rating + k * ((1.0 if correct else 0.0) - p)
 
 
-def check_pseudonym(value: str) -> str:
-    """A pseudonym may not carry personal data: no phone or ID numbers (long digit runs), no e-mail."""
-    value = value.strip()
+def check_pseudonym(value: str, what: str = "Bí danh") -> str:
+    """A pseudonym (or display name) may not carry personal data: no phone or ID numbers, no e-mail."""
+    value = " ".join(value.split())
     if not 2 <= len(value) <= 40:
-        raise InvalidLearnerDataError("Bí danh phải dài từ 2 đến 40 ký tự.")
+        raise InvalidLearnerDataError(f"{what} phải dài từ 2 đến 40 ký tự.")
     if re.search(r"\d{6,}", re.sub(r"[\s.\-]", "", value)) or "@" in value:
         raise InvalidLearnerDataError(
-            "Bí danh không được chứa số điện thoại, số căn cước hay email; hãy chọn một tên gọi khác."
+            f"{what} không được chứa số điện thoại, số căn cước hay email; hãy chọn một tên gọi khác."
         )
     return value
+
+
+def check_display_name(value: str | None) -> str | None:
+    """A display name as stored: None when empty, else checked like a pseudonym (2–40 characters, no numbers)."""
+    if value is None or not value.strip():
+        return None
+    return check_pseudonym(value, "Tên gọi")
 
 
 class LearnerStore(db.Transactional):
@@ -167,9 +177,10 @@ class LearnerStore(db.Transactional):
         age_band: str | None = None,
         prefs: Preferences | None = None,
         pseudonym: str | None = None,
+        display_name: str | None = None,
     ) -> LearnerProfile:
         """Create a learner. `consent` must be exactly True: silence or a default is not consent."""
-        row = self._new_learner_row(group, consent, age_band, prefs, pseudonym)
+        row = self._new_learner_row(group, consent, age_band, prefs, pseudonym, display_name)
         with self._tx() as s:
             self._insert_learner(s, row)
         return self._profile(row)
@@ -181,12 +192,13 @@ class LearnerStore(db.Transactional):
         age_band: str | None = None,
         prefs: Preferences | None = None,
         pseudonym: str | None = None,
+        display_name: str | None = None,
     ) -> tuple[LearnerProfile, IssuedToken]:
         """A learner and their learner token in one transaction: both are stored, or neither is.
 
         With two transactions a worker killed between them would leave a learner nobody can log in as.
         """
-        row = self._new_learner_row(group, consent, age_band, prefs, pseudonym)
+        row = self._new_learner_row(group, consent, age_band, prefs, pseudonym, display_name)
         issued, token_row = new_token(Role.LEARNER, row.id)
         with self._tx() as s:
             self._insert_learner(s, row)
@@ -201,6 +213,7 @@ class LearnerStore(db.Transactional):
         age_band: str | None,
         prefs: Preferences | None,
         pseudonym: str | None,
+        display_name: str | None = None,
     ) -> LearnerRow:
         if consent is not True:
             raise ConsentRequiredError(
@@ -211,10 +224,12 @@ class LearnerStore(db.Transactional):
             raise InvalidLearnerDataError(f"Nhóm tuổi '{age_band}' không có; chọn một trong: {', '.join(AGE_BANDS)}.")
         prefs = prefs or Preferences()
         name = check_pseudonym(pseudonym) if pseudonym is not None else self._new_pseudonym()
+        shown = check_display_name(display_name)
         now = utcnow()
         return LearnerRow(
             id=str(uuid.uuid4()),
             pseudonym=name,
+            display_name=shown,
             group=grp.value,
             age_band=age_band,
             large_text=prefs.large_text,
@@ -238,7 +253,14 @@ class LearnerStore(db.Transactional):
     def _profile(row: LearnerRow) -> LearnerProfile:
         prefs = Preferences(row.large_text, row.short_answers, row.read_aloud)
         return LearnerProfile(
-            row.id, row.pseudonym, Group(row.group), row.age_band, prefs, as_utc(row.consent_at), as_utc(row.created_at)
+            row.id,
+            row.pseudonym,
+            Group(row.group),
+            row.age_band,
+            prefs,
+            as_utc(row.consent_at),
+            as_utc(row.created_at),
+            row.display_name,
         )
 
     def _learner_row(self, s: Session, learner_id: str) -> LearnerRow:
@@ -255,6 +277,14 @@ class LearnerStore(db.Transactional):
         with self._tx() as s:
             row = self._learner_row(s, learner_id)
             row.large_text, row.short_answers, row.read_aloud = prefs.large_text, prefs.short_answers, prefs.read_aloud
+            return self._profile(row)
+
+    def set_display_name(self, learner_id: str, display_name: str | None) -> LearnerProfile:
+        """Set (or, with None or blank, clear) the name the pages call the learner by."""
+        shown = check_display_name(display_name)
+        with self._tx() as s:
+            row = self._learner_row(s, learner_id)
+            row.display_name = shown
             return self._profile(row)
 
     def delete_learner(self, learner_id: str) -> dict[str, int]:
@@ -528,6 +558,7 @@ class LearnerStore(db.Transactional):
                 self._active_placement(s, row),
                 self._certificates(s, learner_id),
                 self._level_changes(s, learner_id),
+                *self._placements_finished(s, learner_id),
             )
 
     @staticmethod
@@ -539,3 +570,9 @@ class LearnerStore(db.Transactional):
             .limit(limit)
         )
         return [LevelChange.from_payload(r.payload, as_utc(r.created_at)) for r in s.scalars(query)]
+
+    @staticmethod
+    def _placements_finished(s: Session, learner_id: str) -> tuple[int, dt.datetime | None]:
+        finished = (PlacementRow.learner_id == learner_id, PlacementRow.state == "finished")
+        count, last = s.execute(select(func.count(), func.max(PlacementRow.finished_at)).where(*finished)).one()
+        return int(count or 0), as_utc(last) if last is not None else None

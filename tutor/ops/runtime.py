@@ -10,8 +10,9 @@ from pathlib import Path
 
 from tutor.answering.tutor import Tutor
 from tutor.config import Settings
+from tutor.corpus.documents import load_document_pages
 from tutor.corpus.load import load_lessons
-from tutor.errors import IndexMismatchError, IndexMissingError, TutorError
+from tutor.errors import CorpusError, IndexMismatchError, IndexMissingError, TutorError
 from tutor.protocols import ChatModel, Embedder
 from tutor.types import Lesson
 
@@ -45,6 +46,7 @@ class TutorRuntime:
         self._not_ready = not_ready
         self._lock = threading.Lock()
         self._lessons = dict(lessons) if lessons is not None else _load(settings)
+        self._documents = _load_documents(settings)
         # The index version this Tutor was built from (None: unknown, or no index yet).
         self._loaded = self.index_version() if tutor is not None else None
         self._checked = time.monotonic()
@@ -96,6 +98,11 @@ class TutorRuntime:
         return self._lessons
 
     @property
+    def documents(self) -> Mapping[str, Lesson]:
+        """Trainers' ingested documents as pages (`Lesson.trainer_material`), apart from the vetted lessons."""
+        return self._documents
+
+    @property
     def loaded_version(self) -> str | None:
         """Name of the index directory being served (e.g. `v-20260101-…`), to compare workers."""
         return self._loaded.name if self._loaded is not None else None
@@ -127,6 +134,7 @@ class TutorRuntime:
             if only_if_changed and self._tutor is not None and version == self._loaded:
                 return False
             lessons = _load(self.settings)
+            documents = _load_documents(self.settings)
             old = self._tutor
             if old is None:
                 fresh = build_tutor(self.settings, embedder=self.embedder)
@@ -134,6 +142,7 @@ class TutorRuntime:
                 fresh = refresh_tutor(old, self.settings, self.embedder)
             # Lessons first: a citation from the new index must always find its lesson page.
             self._lessons = lessons
+            self._documents = documents
             self._tutor = fresh
             self._not_ready = None
             self._loaded = version
@@ -164,4 +173,13 @@ class TutorRuntime:
 
 
 def _load(settings: Settings) -> dict[str, Lesson]:
-    return {lesson.id: lesson for lesson in load_lessons(settings.lessons_dir)}
+    # No lessons is allowed: a tutor may serve only a trainer's documents.
+    return {lesson.id: lesson for lesson in load_lessons(settings.lessons_dir, allow_empty=True)}
+
+
+def _load_documents(settings: Settings) -> dict[str, Lesson]:
+    try:
+        return load_document_pages(settings.ingested_dir)
+    except CorpusError:  # the index build reports a damaged store with what to do; pages must not crash the app
+        log.exception("could not read the ingested documents in %s", settings.ingested_dir)
+        return {}

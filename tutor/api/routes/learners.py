@@ -12,6 +12,7 @@ from tutor.api.schemas import error_responses
 from tutor.api.schemas_learner import (
     AnswerIn,
     DeletedOut,
+    DisplayNameIn,
     EnrolledOut,
     FinalAnswersIn,
     FinalResultOut,
@@ -24,8 +25,9 @@ from tutor.api.schemas_learner import (
     PracticeOut,
     ProfileOut,
     VerifyOut,
+    WhoAmIOut,
 )
-from tutor.auth.policy import check_owner
+from tutor.auth.policy import Role, check_owner, require_role
 from tutor.learner.service import LearnerService
 from tutor.logs import log_dir_for, purge_learner_logs
 
@@ -41,7 +43,9 @@ def _profile(learners: LearnerService, learner_id: str) -> ProfileOut:
 @router.post("/api/learners", response_model=EnrolledOut, status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def enrol(req: LearnerIn, _: TrainerDep, services: ServicesDep) -> EnrolledOut:
     """Ghi danh học viên (tập huấn viên hoặc quản trị viên), cần `consent` = true; trả mã học viên một lần."""
-    learner, issued = services.store.enrol(req.group, req.consent, age_band=req.age_band, pseudonym=req.pseudonym)
+    learner, issued = services.store.enrol(
+        req.group, req.consent, age_band=req.age_band, pseudonym=req.pseudonym, display_name=req.display_name
+    )
     return EnrolledOut(learner=LearnerOut.from_profile(learner), token=issued.secret)
 
 
@@ -49,6 +53,21 @@ def enrol(req: LearnerIn, _: TrainerDep, services: ServicesDep) -> EnrolledOut:
 def me(learner_id: LearnerIdDep, learners: LearnersDep) -> ProfileOut:
     """Hồ sơ của học viên đang dùng mã: trình độ từng lĩnh vực, kỹ năng, bài nên học tiếp, chứng nhận."""
     return _profile(learners, learner_id)
+
+
+@router.patch("/api/me", response_model=ProfileOut, responses=ERRORS)
+def rename(req: DisplayNameIn, learner_id: LearnerIdDep, learners: LearnersDep, store: StoreDep) -> ProfileOut:
+    """Đặt (hoặc xóa) tên học viên muốn được gọi trên các trang; 2–40 ký tự, không chứa số điện thoại."""
+    store.set_display_name(learner_id, req.display_name)
+    return _profile(learners, learner_id)
+
+
+@router.get("/api/whoami", response_model=WhoAmIOut, responses=error_responses(401, 503))
+def whoami(principal: PrincipalDep, store: StoreDep) -> WhoAmIOut:
+    """Mã đang dùng thuộc vai trò nào (để trang hiện đúng menu); không có mã hoặc mã hỏng: 401."""
+    p = require_role(principal, tuple(Role))
+    name = store.get_learner(p.learner_id).display_name if p.learner_id else None
+    return WhoAmIOut(role=p.role.value, role_label=p.role.label, learner_id=p.learner_id, display_name=name)
 
 
 @router.get("/api/learners/{learner_id}", response_model=ProfileOut, responses=ERRORS)

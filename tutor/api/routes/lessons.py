@@ -15,7 +15,8 @@ router = APIRouter(prefix="/api/lessons", tags=["bài học"])
 
 
 def find_lesson(services: ServicesDep, lesson_id: str) -> Lesson:
-    lesson = services.runtime.lessons.get(lesson_id)
+    """A vetted lesson, or a trainer's ingested document: citations of either open the same kind of page."""
+    lesson = services.runtime.lessons.get(lesson_id) or services.runtime.documents.get(lesson_id)
     if lesson is None:
         raise NotFoundError(f"Không có bài học '{lesson_id}'.")
     return lesson

@@ -22,7 +22,9 @@ from tutor.corpus.ingest.report import (
     SectionRef,
     Skipped,
     doc_id_for,
+    is_document_id,
     parse_chunk_id,
+    with_metadata,
 )
 from tutor.corpus.ingest.run import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, SUPPORTED_EXTENSIONS, ingest_paths
 from tutor.corpus.ingest.store import (
@@ -32,6 +34,7 @@ from tutor.corpus.ingest.store import (
     load_ingested,
     load_manifest,
     save_ingested,
+    store_and_index,
 )
 
 __all__ = [
@@ -50,8 +53,11 @@ __all__ = [
     "doc_id_for",
     "ingest_paths",
     "ingested_hashes",
+    "is_document_id",
     "load_ingested",
     "load_manifest",
     "parse_chunk_id",
     "save_ingested",
+    "store_and_index",
+    "with_metadata",
 ]

@@ -9,7 +9,7 @@ same ids, whatever the file is called, as long as `max_chars` and `overlap_sente
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tutor.types import Chunk
 
@@ -65,6 +65,9 @@ class IngestedDoc:
     encoding: str | None = None
     sections: tuple[SectionRef, ...] = ()
     chunk_count: int = 0
+    #: Levels and groups the trainer wrote it for (`tutor ingest --level/--group`); empty: every learner.
+    levels: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def section(self, section_id: str) -> SectionRef | None:
         return next((s for s in self.sections if s.id == section_id), None)
@@ -85,6 +88,26 @@ class IngestReport:
         doc = self.document(doc_id)
         section = doc.section(section_id) if doc else None
         return (doc, section) if doc and section else None
+
+
+def with_metadata(
+    report: IngestReport, *, title: str | None = None, levels: tuple[str, ...] = (), groups: tuple[str, ...] = ()
+) -> IngestReport:
+    """The report with the trainer's own title (one document only), levels and groups on its documents and chunks.
+
+    Levels and groups travel on every chunk, so retrieval boosts the document for those learners as it does a
+    lesson written for them.
+    """
+    if title is not None and len(report.documents) > 1:
+        raise ValueError("a title can be given to one document only")
+    docs = [replace(d, title=title or d.title, levels=levels, groups=groups) for d in report.documents]
+    chunks = [replace(c, lesson_title=title or c.lesson_title, levels=levels, groups=groups) for c in report.chunks]
+    return IngestReport(documents=docs, chunks=chunks, skipped=list(report.skipped))
+
+
+def is_document_id(lesson_id: str) -> bool:
+    """Whether a chunk's `lesson_id` names an ingested document rather than a vetted lesson."""
+    return bool(DOC_ID.match(lesson_id))
 
 
 def doc_id_for(sha256: str) -> str:

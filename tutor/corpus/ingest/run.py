@@ -19,7 +19,7 @@ from tutor.corpus.ingest.parse_office import parse_docx, parse_pdf
 from tutor.corpus.ingest.parsed import Parsed, RawSection
 from tutor.corpus.ingest.report import IngestedDoc, IngestReport, Skip, Skipped, doc_id_for
 from tutor.errors import CorpusError
-from tutor.text import normalize
+from tutor.text import normalize, sentences
 from tutor.types import Chunk
 
 #: File extension -> document kind.
@@ -33,6 +33,8 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".docx": "docx",
 }
 DEFAULT_MAX_CHARS = 800
+#: Longest title taken from a document's first line.
+TITLE_CHARS = 80
 #: Files larger than this are skipped: a trainer's document is far smaller, and parsers hold it all in memory.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -53,12 +55,14 @@ def ingest_paths(
     overlap_sentences: int = 1,
     seen_hashes: set[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders (walked recursively, hidden entries ignored) into chunks.
 
     Never raises for a bad file: it goes to `skipped` with a reason. Files whose sha256 is in `seen_hashes`
     (e.g. `ingested_hashes(directory)`) or equal to an earlier file of this run are skipped as duplicates;
-    `seen_hashes` is not modified. Raises CorpusError only when none of `paths` exists.
+    `seen_hashes` is not modified. Raises CorpusError only when none of `paths` exists. `progress(done, total)`
+    is called once the files are listed (so the total is known from the start) and after each file.
     """
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
@@ -74,7 +78,18 @@ def ingest_paths(
     documents: list[IngestedDoc] = []
     chunks: list[Chunk] = []
     skipped: list[Skipped] = []
-    for path in _expand(given, skipped):
+    listed = list(_expand(given))
+    total = sum(isinstance(p, Path) for p in listed)
+    done = 0
+    if progress:
+        progress(0, total)
+    for path in listed:
+        if isinstance(path, Skipped):
+            skipped.append(path)
+            continue
+        if progress and done:
+            progress(done, total)
+        done += 1
         shown = str(path.absolute())
         try:
             doc, doc_chunks = _ingest_one(path, shown, max_chars, overlap_sentences, max_bytes, seen, first_path_of)
@@ -92,12 +107,31 @@ def ingest_paths(
         first_path_of[doc.sha256] = shown
         documents.append(doc)
         chunks.extend(doc_chunks)
+    if progress:
+        progress(total, total)
     return IngestReport(documents=documents, chunks=chunks, skipped=skipped)
 
 
-def _expand(given: list[Path], skipped: list[Skipped]) -> Iterator[Path]:
-    """Files in the order given; folders walked in sorted order; the same file only once."""
+def first_line_title(text: str, max_chars: int = TITLE_CHARS) -> str:
+    """A title from a document's first line, for files that declare none (plain text, a PDF without metadata).
+
+    A first line that is a paragraph gives its first sentence, or, if that is long too, its first words up to a
+    word boundary and an ellipsis; a trailing full stop or colon is dropped.
+    """
+    line = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
+    if len(line) > max_chars:
+        line = next(iter(sentences(line)), line)
+    if len(line) > max_chars:
+        cut = line[: max_chars + 1].rsplit(" ", 1)[0] if " " in line[:max_chars] else line[:max_chars]
+        return cut.rstrip(" ,;:-–") + "…"
+    return line.rstrip(".:;").strip()
+
+
+def _expand(given: list[Path]) -> Iterator[Path | Skipped]:
+    """Files in the order given; folders walked in sorted order; the same file only once. A path that cannot be
+    listed comes as a Skipped in its place, so the report keeps the order of the input."""
     visited: set[Path] = set()
+    pending: list[Skipped] = []
 
     def once(p: Path) -> bool:
         try:
@@ -111,13 +145,15 @@ def _expand(given: list[Path], skipped: list[Skipped]) -> Iterator[Path]:
 
     def unreadable_dir(err: OSError) -> None:
         where = str(Path(err.filename).absolute()) if err.filename else str(err)
-        skipped.append(
+        pending.append(
             Skipped(where, f"Không mở được thư mục ({err.strerror or err}). Kiểm tra quyền đọc.", "unreadable")
         )
 
     for p in given:
         if p.is_dir():
             for root, dirs, files in os.walk(p, onerror=unreadable_dir, followlinks=False):
+                yield from pending
+                pending.clear()
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     # Hidden files and Word's "~$name.docx" lock files are never documents.
@@ -126,11 +162,13 @@ def _expand(given: list[Path], skipped: list[Skipped]) -> Iterator[Path]:
                     child = Path(root) / name
                     if once(child):
                         yield child
+            yield from pending
+            pending.clear()
         elif p.exists() or p.is_symlink():
             if once(p):
                 yield p
         else:
-            skipped.append(Skipped(str(p.absolute()), "Không tìm thấy tệp hoặc thư mục này.", "missing"))
+            yield Skipped(str(p.absolute()), "Không tìm thấy tệp hoặc thư mục này.", "missing")
 
 
 def _ingest_one(
@@ -163,6 +201,7 @@ def _ingest_one(
     if sha in seen:
         raise Skip("duplicate", "Trùng nội dung với một tài liệu đã nạp trước đây.")
 
+    # Only when the document has no text to take a title from (a file name says little: "p150", "scan_03").
     fallback_title = normalize(path.stem) or path.name
     parsed = _PARSERS[kind](data)
     sections = [RawSection(s.title, normalize(PRIVATE_USE.sub("", s.text)), s.page) for s in parsed.sections]
@@ -172,7 +211,11 @@ def _ingest_one(
     check_readable("\n".join(s.text for s in sections))
 
     doc_id = doc_id_for(sha)
-    title = normalize(parsed.title or "") or fallback_title
+    title = normalize(parsed.title or "") or first_line_title(sections[0].text) or fallback_title
+    first, _, rest = sections[0].text.partition("\n")
+    if not parsed.title and first.strip() == title and rest.strip():
+        # A heading line of a plain file became the title: the page and the quotes show it once, as the title.
+        sections[0] = RawSection(sections[0].title, rest.strip(), sections[0].page)
     chunks, refs = chunk_sections(doc_id, title, sections, max_chars, overlap)
     doc = IngestedDoc(
         doc_id=doc_id,

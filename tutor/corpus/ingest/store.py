@@ -13,8 +13,9 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tutor.corpus.ingest.report import DOC_ID, IngestedDoc, IngestReport, SectionRef
 from tutor.errors import CorpusError
@@ -22,6 +23,7 @@ from tutor.types import Chunk
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
+T = TypeVar("T")
 _CHUNK_FILE = re.compile(r"^doc-[0-9a-f]{12}\.[0-9a-f]{12}\.jsonl$")
 
 
@@ -71,6 +73,8 @@ def _doc_json(doc: IngestedDoc, file: str, chunks_sha256: str) -> dict[str, Any]
         "chunks": doc.chunk_count,
         "file": file,
         "chunks_sha256": chunks_sha256,
+        "levels": list(doc.levels),
+        "groups": list(doc.groups),
         "sections": [{"id": s.id, "title": s.title, "page": s.page, "chunks": s.chunks} for s in doc.sections],
     }
 
@@ -89,6 +93,8 @@ def _doc_from_json(entry: dict[str, Any]) -> IngestedDoc:
             for s in entry.get("sections", [])
         ),
         chunk_count=int(entry["chunks"]),
+        levels=tuple(str(v) for v in entry.get("levels", ())),
+        groups=tuple(str(g) for g in entry.get("groups", ())),
     )
 
 
@@ -122,12 +128,12 @@ def ingested_hashes(directory: Path) -> set[str]:
     return {str(e["sha256"]) for e in _read_manifest(directory)}
 
 
-def save_ingested(report: IngestReport, directory: Path) -> Path:
+def save_ingested(report: IngestReport, directory: Path, *, prune: bool = True) -> Path:
     """Add the report's documents to `directory` (a document with the same id is replaced); return the manifest.
 
     Each document's chunks go to a new `<doc-id>.<digest>.jsonl`; `manifest.json` is switched in last, and
-    files it no longer lists are removed after that. A failure at any step leaves the previous manifest and
-    every file it lists untouched; it is raised as CorpusError.
+    (with `prune`) files it no longer lists are removed after that. A failure at any step leaves the previous
+    manifest and every file it lists untouched; it is raised as CorpusError.
     """
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -152,12 +158,46 @@ def save_ingested(report: IngestReport, directory: Path) -> Path:
         raise CorpusError(
             f"Không lưu được tài liệu đã nạp vào {directory} ({exc}). Kiểm tra quyền ghi và chỗ trống trên đĩa."
         ) from exc
-    listed = {str(e["file"]) for e in entries.values()}
+    if prune:
+        _prune(directory)
+    return manifest_path
+
+
+def _prune(directory: Path) -> None:
+    """Remove chunk files the manifest no longer lists (left by a replaced document or an undone save)."""
+    listed = {str(e["file"]) for e in _read_manifest(directory)}
     for stale in directory.glob("doc-*.jsonl"):
         if stale.name not in listed and _CHUNK_FILE.match(stale.name):
             with contextlib.suppress(OSError):
                 stale.unlink()
-    return manifest_path
+
+
+def store_and_index(report: IngestReport, directory: Path, index: Callable[[], T]) -> T:
+    """Save the report's documents and run `index` (which builds the index from them) as one step.
+
+    If `index` fails or is interrupted, the previous manifest is put back byte for byte (or removed, when there
+    was none) and the new chunk files deleted, so the documents are neither stored nor indexed and the index on
+    disk still matches the manifest: running the same ingest again does the whole job. Chunk files of replaced
+    documents are only removed once `index` has succeeded, so the manifest put back never lists a missing file.
+    """
+    manifest_path = directory / MANIFEST_NAME
+    try:
+        before = manifest_path.read_bytes() if manifest_path.is_file() else None
+    except OSError as exc:
+        raise CorpusError(f"Không đọc được {manifest_path} ({exc}). Kiểm tra quyền đọc.") from exc
+    save_ingested(report, directory, prune=False)
+    try:
+        result = index()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if before is None:
+                manifest_path.unlink()
+            else:
+                _atomic_write(manifest_path, before)
+            _prune(directory)
+        raise
+    _prune(directory)
+    return result
 
 
 def load_ingested(directory: Path) -> list[Chunk]:

@@ -1,0 +1,1 @@
+"""Read-aloud: Vietnamese text normalised the way a speaker says it, turned into WAV by an offline engine, cached."""
