@@ -121,7 +121,8 @@ def main() -> int:
         "",
         f"- {len(inside)} in-scope examples (answer-span questions, quiz stems, lesson titles, first gold set, "
         f"in_scope.txt), {len(outside)} out-of-scope examples (out_of_scope.txt, first gold set).",
-        f"- Logistic regression over the e5 question embedding; 5-fold stratified CV; threshold = the lowest at which "
+        "- Logistic regression over TF-IDF of the question words (sublinear, L2) beside the e5 question embedding; "
+        "5-fold stratified CV; threshold = the lowest at which "
         f"≤ {100 * MAX_WRONG_REFUSALS:.1f}% of in-scope examples are refused.",
         "",
         "| C | threshold | out of scope refused (CV) | in scope refused (CV) | without the digital-word rule: "

@@ -184,3 +184,16 @@ def test_a_yes_no_question_leans_to_the_lessons_safety_rule(library: AnswerLibra
 
     assert own(Kind.YESNO) == pytest.approx(own(Kind.OTHER) + 0.5)
     assert own(Kind.HOWTO) == pytest.approx(own(Kind.OTHER))
+
+
+def test_lines_from_two_chunks_of_one_section_share_one_citation(library: AnswerLibrary):
+    comp = Composer(library).compose("có nên đọc mã otp cho người gọi ko", Level.CO_BAN, _hits(library))
+    assert comp is not None
+    first = comp.spans[0]
+    # The same section split in two chunks, as a long section is: the second span's lines come from "/1".
+    second_chunk = replace(first.chunk, id=first.chunk.id.replace("/0", "/1"))
+    split = replace(comp, spans=(first, replace(comp.spans[1], chunk=second_chunk)))
+    assert split.spans[0].section_id == split.spans[1].section_id
+    cited = cited_hits(split, _hits(library))
+    text = render(split, "có nên đọc mã otp cho người gọi ko", cited, 200)
+    assert len(cited) == 1 and "[2]" not in text and text.count("[1]") == 2

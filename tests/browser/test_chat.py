@@ -4,6 +4,7 @@ a revoked code falls back to anonymous asking, and a shared phone forgets the co
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -78,8 +79,20 @@ def test_phone_chat_shows_it_is_answering_at_once_and_keeps_the_box_at_hand(
 
 
 def test_an_error_shows_in_the_bubble_with_a_retry_button_that_works(open_page: Any, site: Site, axe: Any) -> None:
-    site.model.busy_next = 1  # the first try finds the model busy (503), the retry gets an answer
+    # Answers no longer wait for a busy model (they are composed), so the 503 a busy service would send is played
+    # by the browser once: the first try fails, the retry reaches the real service.
     page = open_page(PHONE, "/")
+    busy = {"error": "ServiceBusyError", "message": "Trợ giảng đang bận, bạn vui lòng hỏi lại."}
+    failed: list[str] = []
+
+    def once(route: Any) -> None:
+        if failed:
+            route.continue_()
+            return
+        failed.append(route.request.url)
+        route.fulfill(status=503, headers={"Retry-After": "3"}, content_type="application/json", body=json.dumps(busy))
+
+    page.route("**/api/chat/stream", once)
     _ask(page)
     bubble = page.locator(".turn.assistant").last
     error = bubble.get_by_role("alert")

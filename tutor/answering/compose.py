@@ -20,7 +20,7 @@ import numpy as np
 from tutor.answering.library import AnswerLibrary, Span
 from tutor.answering.question import Kind
 from tutor.text import has_diacritics, syllables
-from tutor.types import Hit, Level
+from tutor.types import Chunk, Hit, Level
 
 #: The section every lesson closes with: its safety rules ("Lưu ý an toàn").
 RULE_SECTION = "luu-y-an-toan"
@@ -219,17 +219,23 @@ class Composer:
 
 
 def cited_hits(composition: Composition, hits: Sequence[Hit]) -> list[Hit]:
-    """One hit per cited chunk, in the order the answer shows them: the retrieved hit when there is one, else the
+    """One hit per cited section, in the order the answer shows them: the retrieved hit when there is one, else the
     span's chunk with no retrieval score (a sibling section of the retrieved lesson)."""
     by_chunk = {h.chunk.id: h for h in hits}
     out: list[Hit] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for span in composition.spans:
-        if span.chunk.id in seen:
+        # One mark per section: a long section split into two chunks is still one place in the lesson.
+        if section_key(span.chunk) in seen:
             continue
-        seen.add(span.chunk.id)
+        seen.add(section_key(span.chunk))
         out.append(by_chunk.get(span.chunk.id) or Hit(chunk=span.chunk, score=0.0))
     return out
+
+
+def section_key(chunk: Chunk) -> tuple[str, str]:
+    """Where a citation opens: the lesson and its section, whichever chunk of the section the lines came from."""
+    return chunk.lesson_id, chunk.section_id
 
 
 def with_budget(weights: ComposeWeights, level: Level, syllables: int) -> ComposeWeights:

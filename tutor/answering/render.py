@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.answering.compose import Composition
+from tutor.answering.compose import Composition, section_key
 from tutor.answering.question import Kind
 from tutor.text import fold, sentences, syllables
 from tutor.types import Hit
@@ -53,7 +53,7 @@ def _trim(lines: Sequence[str], budget: int) -> list[str]:
 
 def render(composition: Composition, question: str, cited: Sequence[Hit], budget: int) -> str:
     """One lesson line per line, each span closed by its citation mark; a lead first where it answers yes/no."""
-    index = {h.chunk.id: n for n, h in enumerate(cited, start=1)}
+    index = {section_key(h.chunk): n for n, h in enumerate(cited, start=1)}
     out: list[str] = []
     left = budget
     for span in composition.spans:
@@ -61,7 +61,7 @@ def render(composition: Composition, question: str, cited: Sequence[Hit], budget
         if not lines:
             continue
         left -= sum(len(syllables(line)) for line in lines)
-        lines[-1] = f"{lines[-1]} [{index[span.chunk.id]}]"
+        lines[-1] = f"{lines[-1]} [{index[section_key(span.chunk)]}]"
         out += lines
     if not out:
         return ""

@@ -12,6 +12,8 @@ function column(entry) {
   const col = T.el('section', {class: 'level', 'data-level': entry.level, 'aria-label': entry.level_label},
     T.el('h2', {text: entry.level_label}));
   if (a.notice) col.append(T.el('p', {class: 'notice', text: a.notice}));
+  // Why the learner got a fixed reply instead of an answer: which check decided, and its score.
+  if (a.refusal) col.append(T.el('p', {class: 'notice refusal', text: `Từ chối (${a.refusal.kind === 'manipulation' ? 'thao túng' : 'ngoài phạm vi'}) — ${a.refusal.reason}`}));
   col.append(T.el('div', {class: 'text', text: a.answer}));
   const src = T.el('div', {class: 'sources'});
   const own = (x) => x.trainer_material ? ` (${OWN})` : '';
