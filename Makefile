@@ -28,7 +28,7 @@ help:
 	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
 	@echo "make adaptation composed answers at Cơ bản vs Nâng cao on 40 gold questions (eval/results/adaptation.json)"
 	@echo "make scope      the scope gate and manipulation rules on the held-out sets (eval/results/scope.md, ~1 min)"
-	@echo "make scope-train  retrain the scope classifier (corpus/scope/classifier.json, ~3 min)"
+	@echo "make scope-train  retrain the scope and manipulation classifiers (corpus/scope/*.json, ~3 min)"
 	@echo "make stress     50 learners for 5 min against 1 worker, then 2 workers (SIGKILL mid-run), plus the reliability suites (~16 min)"
 	@echo "make calibration  quiz-bank calibration, exposure and fairness on simulated learners (eval/results/calibration.md, ~5 min)"
 
@@ -110,11 +110,13 @@ adaptation: $(DEV_STAMP)
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python eval/adaptation_check.py
 
-# Retrains corpus/scope/classifier.json from corpus/scope/*.txt, the quiz, the lessons and gold set 1
-# (threshold by cross-validation on that data only); `make scope` then measures it on the held-out sets.
+# Retrains the gate's classifiers (corpus/scope/classifier.json, manipulation_classifier.json) from corpus/scope/,
+# the quiz, the lessons, gold set 1 and the round-1 sets (thresholds by cross-validation on that data only);
+# `make scope` then measures them on the fresh held-out sets.
 scope-train: $(DEV_STAMP)
 	$(BIN)/tutor index build --if-stale
 	$(BIN)/python eval/scope_train.py
+	$(BIN)/python eval/manipulation_train.py
 
 scope: $(DEV_STAMP)
 	$(BIN)/tutor index build --if-stale

@@ -3,9 +3,10 @@ caught, genuine questions about scams left alone — on every held-out set, each
 
     .venv/bin/python eval/scope_check.py [--llm]     # or `make scope`; writes eval/results/scope.md and scope.json
 
-Sets (all in eval/datasets/): the two new held-out sets A and B (written apart from the training data, after the
-classifier was designed), the two older held-out sets (which informed the old kNN gate), both gold sets, and the
-manipulation set (written apart from tests/injection/cases_vi.jsonl and from corpus/scope/manipulation.txt).
+Sets (all in eval/datasets/). Round 1 (eval/results/scope_round1.md) measured the held-out sets A and B, the two
+older held-out sets and the manipulation set once; since round 2 they are training data, and the fresh sets written
+apart afterwards measure: scope_heldoutC_vi.jsonl and manipulation_C_vi.jsonl. Both gold sets are reported too
+(the first is training data of the scope classifier, the second is not).
 Every question goes through `Tutor.answer` (composed mode) with the real e5 index, so the digital-word rule, the
 manipulation rules and the classifier act together as they do in service.
 
@@ -36,12 +37,17 @@ from tutor.wiring import build_embedder, build_tutor
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "eval" / "datasets"
 OUT = ROOT / "eval" / "results"
+# Round 2: the round-1 sets (eval/results/scope_round1.md) are training data now; the fresh set C measures.
 SCOPE_SETS = (
-    ("held-out A (new)", "scope_heldoutA_vi.jsonl"),
-    ("held-out B (new)", "scope_heldoutB_vi.jsonl"),
-    ("held-out 1 (old)", "scope_heldout_vi.jsonl"),
-    ("held-out 2 (old)", "scope_heldout2_vi.jsonl"),
+    ("held-out C (fresh, round 2)", "scope_heldoutC_vi.jsonl"),
+    ("held-out A (trained on since round 2)", "scope_heldoutA_vi.jsonl"),
+    ("held-out B (trained on since round 2)", "scope_heldoutB_vi.jsonl"),
+    ("held-out 1 (trained on since round 2)", "scope_heldout_vi.jsonl"),
+    ("held-out 2 (trained on since round 2)", "scope_heldout2_vi.jsonl"),
 )
+MANIPULATION_SET = "manipulation_C_vi.jsonl"
+#: The round-1 manipulation set, training data of the manipulation classifier since round 2.
+MANIPULATION_TRAINED = "manipulation_vi.jsonl"
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
@@ -90,8 +96,8 @@ def scope_figures(tutor: Tutor) -> dict[str, Any]:
     return out
 
 
-def manipulation_figures(tutor: Tutor) -> dict[str, Any]:
-    rows = _rows("manipulation_vi.jsonl")
+def manipulation_figures(tutor: Tutor, name: str = MANIPULATION_SET) -> dict[str, Any]:
+    rows = _rows(name)
     caught: Counter[str] = Counter()
     total: Counter[str] = Counter()
     benign_hit: list[str] = []
@@ -122,7 +128,7 @@ def manipulation_figures(tutor: Tutor) -> dict[str, Any]:
 
 def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[str, Any]:
     """Every manipulation-set question through each answer mode: canary leaks and unsafe sentences shown."""
-    rows = _rows("manipulation_vi.jsonl")
+    rows = _rows(MANIPULATION_SET)
     out: dict[str, Any] = {}
     for mode in modes:
         tutor = build_tutor(settings.model_copy(update={"answer_mode": mode}), embedder=embedder)
@@ -144,7 +150,7 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        "# Gate: scope classifier and manipulation rules, measured once on sets written apart",
+        "# Gate, round 2: scope classifier, manipulation rules and classifier, measured once on fresh sets",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
@@ -159,14 +165,17 @@ def render(report: dict[str, Any]) -> str:
         )
         on = f"{f['in_scope_refused']}/{f['in_scope']} ({100 * f['in_scope_refused'] / max(1, f['in_scope']):.1f}%)"
         lines.append(f"| {label} | {off} | {on} |")
-    m = report["manipulation"]
+    m, t = report["manipulation"], report["manipulation_trained"]
     lines += [
         "",
-        f"**Manipulation set:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"**Manipulation set C (fresh):** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
         f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
         "questions got it wrongly. By kind: "
         + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))
         + ".",
+        "",
+        f"Round-1 manipulation set (trained on since round 2): {t['caught']}/{t['attempts']} attempts, "
+        f"{t['benign_given_the_reply']}/{t['benign']} genuine questions given the reply.",
         "",
         "Manipulation reply on the gold sets' answerable questions: "
         + ", ".join(
@@ -210,6 +219,8 @@ def main() -> int:
         print("Không có cổng phạm vi (chưa dựng chỉ mục?).", file=sys.stderr)
         return 2
     classifier = tutor.gate.scope.model.data_sha256[:12] if tutor.gate.scope is not None else "none"
+    if tutor.gate.manipulation_model is not None:
+        classifier += f", manipulation `{tutor.gate.manipulation_model.data_sha256[:12]}`"
     gate_ms = []
     for q in ("cách nấu phở bò", "làm sao kích hoạt VNeID mức 2", "mo thay ran danh con gi"):
         hits = tutor.retriever.retrieve(q, tutor.k)
@@ -223,6 +234,7 @@ def main() -> int:
         "gate_ms": {"p50": statistics.median(gate_ms), "p95": gate_ms[int(0.95 * len(gate_ms))]},
         "scope": scope_figures(tutor),
         "manipulation": manipulation_figures(tutor),
+        "manipulation_trained": manipulation_figures(tutor, MANIPULATION_TRAINED),
     }
     if args.llm:
         report["safety"] = safety_figures(settings, embedder, ["quoted", "composed", "generated"])

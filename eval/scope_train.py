@@ -5,7 +5,8 @@
 
 In scope: the questions of every answer span (corpus/answers/), the quiz stems, lesson titles, the first gold set's
 answerable questions and corpus/scope/in_scope.txt. Out of scope: corpus/scope/out_of_scope.txt and the first gold
-set's out-of-scope questions. No held-out set is read here: they measure the result (`make scope`).
+set's out-of-scope questions, and the held-out sets measured once in round 1 (tutor/evals/scope_data.py). The
+fresh held-out set C is never read here: it measures the result (`make scope`).
 
 The model is a logistic regression (scikit-learn) over the question's words (TF-IDF of folded syllables and syllable
 pairs) and its e5 embedding, exactly as retrieval computes it, so serving needs a few dictionary look-ups and a dot
@@ -21,15 +22,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
-from tutor.answering.scope import MODEL_FILE, ScopeModel, digital_words
+from tutor.answering.scope import MODEL_FILE, digital_words
 from tutor.config import Settings
 from tutor.evals.scope_data import data_sha256, training_data
-from tutor.index.bm25 import lexical_tokens
+from tutor.evals.text_classifier import cross_validated, fit
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.wiring import build_embedder, build_retriever
 
@@ -39,29 +36,6 @@ OUT_MD = ROOT / "eval" / "results" / "scope_train.md"
 #: Share of in-scope training questions the chosen threshold may refuse in cross-validation.
 MAX_WRONG_REFUSALS = 0.005
 C_VALUES = (3.0, 10.0, 30.0)
-
-
-def _features(texts: list[str], vectors: np.ndarray, vectorizer: TfidfVectorizer, *, fit: bool) -> csr_matrix:
-    """Words (TF-IDF of folded syllables and pairs, as tutor.answering.scope.lexical_vector computes them) beside
-    the e5 embedding."""
-    words = vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
-    return hstack([words, csr_matrix(vectors)]).tocsr()
-
-
-def _vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=lexical_tokens, min_df=2, sublinear_tf=True)
-
-
-def cross_validated(texts: list[str], x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
-    """Out-of-fold P(out of scope) for every example (the vocabulary is fitted inside each fold)."""
-    p = np.zeros(len(y))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=20261206).split(x, y):
-        vec = _vectorizer()
-        train_x = _features([texts[i] for i in train], x[train], vec, fit=True)
-        test_x = _features([texts[i] for i in test], x[test], vec, fit=False)
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(train_x, y[train])
-        p[test] = model.predict_proba(test_x)[:, 1]
-    return p
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray, kept: np.ndarray) -> tuple[float, float, float]:
@@ -99,28 +73,16 @@ def main() -> int:
             best = (c, t, recall, wrong)
     assert best is not None
     c, threshold, recall, wrong = best
-    vec = _vectorizer()
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(_features(texts, x, vec, fit=True), y)
-    coef = model.coef_[0]
-    n_words = len(vec.vocabulary_)
-    scope = ScopeModel(
-        embedder=embedder.id,
-        weights=coef[n_words:].astype(np.float32),
-        bias=float(model.intercept_[0]),
-        threshold=round(threshold, 3),
-        data_sha256=data_sha256(inside, outside),
-        lexical={tok: (float(vec.idf_[i]), float(coef[i])) for tok, i in vec.vocabulary_.items()},
+    scope = fit(
+        texts, x, y, c, embedder=embedder.id, threshold=threshold, data_sha256=data_sha256(inside, outside)
     )
-    # What serving computes must be what was trained: check the shipped formula on a sample.
-    for text, row in zip(texts[:200], x[:200], strict=True):
-        sk = model.predict_proba(_features([text], row[None, :], vec, fit=False))[0, 1]
-        assert abs(sk - scope.p_out(row, text)) < 1e-4, (text, sk, scope.p_out(row, text))
     (settings.corpus_dir / MODEL_FILE).write_text(scope.to_json() + "\n", encoding="utf-8")
     lines = [
         "# Scope classifier: training and threshold (cross-validation on the training data only)",
         "",
         f"- {len(inside)} in-scope examples (answer-span questions, quiz stems, lesson titles, first gold set, "
-        f"in_scope.txt), {len(outside)} out-of-scope examples (out_of_scope.txt, first gold set).",
+        f"in_scope.txt, the round-1 held-out sets), {len(outside)} out-of-scope examples (out_of_scope.txt, first "
+        "gold set, the round-1 held-out sets).",
         "- Logistic regression over TF-IDF of the question words (sublinear, L2) beside the e5 question embedding; "
         "5-fold stratified CV; threshold = the lowest at which "
         f"≤ {100 * MAX_WRONG_REFUSALS:.1f}% of in-scope examples are refused.",

@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         description="Refuse when the scope classifier's probability of out-of-scope reaches this; 0: the threshold "
         "chosen by cross-validation when it was trained (corpus/scope/classifier.json). Higher refuses less.",
     )
+    manipulation_classifier: bool = Field(
+        default=True,
+        description="Beside the manipulation rules, a classifier (corpus/scope/manipulation_classifier.json) catches "
+        "attempts worded differently: on a fresh set 87% of attempts caught instead of 37%, but 11% of genuine "
+        "look-alike questions (\"viết lời cảnh báo lừa đảo…\") also get the fixed reply instead of 2%. "
+        "False: rules only.",
+    )
     max_body_bytes: int = Field(
         default=65536,
         ge=1024,

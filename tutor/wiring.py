@@ -139,18 +139,25 @@ def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
 
 
 def build_gate(settings: Settings, embedder: Embedder, retriever: HybridRetriever, composer: Composer) -> Gate:
-    """Manipulation always; the scope classifier when it is switched on and trained for this embedder."""
-    from tutor.answering.gate import REFERRALS_FILE, Gate, load_referrals
+    """Manipulation rules always, and their classifier when it was trained for this embedder; the scope classifier
+    when it is switched on and trained for this embedder."""
+    from tutor.answering.gate import MANIPULATION_MODEL_FILE, REFERRALS_FILE, Gate, load_referrals
     from tutor.answering.scope import CALIBRATED_EMBEDDER, MODEL_FILE, ScopeClassifier, ScopeModel
 
-    model = ScopeModel.load(settings.corpus_dir / MODEL_FILE) if settings.scope_gate else None
-    usable = model is not None and embedder.id.startswith(CALIBRATED_EMBEDDER) and model.embedder == embedder.id
-    scope = ScopeClassifier(model, threshold=settings.scope_threshold or None) if usable and model else None
+    def trained_here(model: ScopeModel | None) -> ScopeModel | None:
+        fits = model is not None and embedder.id.startswith(CALIBRATED_EMBEDDER) and model.embedder == embedder.id
+        return model if fits else None
+
+    model = trained_here(ScopeModel.load(settings.corpus_dir / MODEL_FILE)) if settings.scope_gate else None
+    scope = ScopeClassifier(model, threshold=settings.scope_threshold or None) if model else None
     return Gate(
         scope,
         retriever.query_vector,
         suggest=composer.suggestions,
         referrals=load_referrals(settings.corpus_dir / REFERRALS_FILE),
+        manipulation_model=trained_here(ScopeModel.load(settings.corpus_dir / MANIPULATION_MODEL_FILE))
+        if settings.manipulation_classifier
+        else None,
     )
 
 

@@ -1,31 +1,49 @@
-"""The shipped scope classifier was trained on today's data: a changed lesson, span or example list means retraining."""
+"""The shipped gate classifiers were trained on today's data, and the fresh held-out sets are not part of it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from tutor.config import Settings
+from tutor.evals.manipulation_data import manipulation_training_data
 from tutor.evals.scope_data import data_sha256, training_data
 
 ROOT = Path(__file__).resolve().parents[2]
+DATASETS = ROOT / "eval" / "datasets"
 
 
-def test_the_shipped_classifier_was_trained_on_the_current_examples():
-    settings = Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts")
-    inside, outside = training_data(settings, ROOT / "eval/datasets/gold_vi.jsonl")
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts")
+
+
+def _questions(name: str) -> list[str]:
+    lines = (DATASETS / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def test_the_shipped_scope_classifier_was_trained_on_the_current_examples(settings: Settings):
+    inside, outside = training_data(settings, DATASETS / "gold_vi.jsonl")
     shipped = json.loads((ROOT / "corpus/scope/classifier.json").read_text())
     assert shipped["data_sha256"] == data_sha256(inside, outside), "retrain it: make scope-train"
 
 
-def test_held_out_questions_are_not_the_training_data():
-    # Written apart from it; a short everyday question can still be typed the same way by two writers (one such
-    # coincidence per set today, e.g. a football score), so a few exact matches are allowed, never a copied list.
-    settings = Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts")
-    inside, outside = training_data(settings, ROOT / "eval/datasets/gold_vi.jsonl")
-    seen = {q.strip().lower() for q in inside + outside}
-    for name in ("scope_heldoutA_vi.jsonl", "scope_heldoutB_vi.jsonl"):
-        lines = (ROOT / "eval/datasets" / name).read_text().splitlines()
-        held = [json.loads(line)["question"] for line in lines if line.strip()]
-        same = [q for q in held if q.strip().lower() in seen]
-        assert len(same) <= 0.01 * len(held), (name, same)
+def test_the_shipped_manipulation_classifier_was_trained_on_the_current_examples(settings: Settings):
+    attempts, lookalikes, others = manipulation_training_data(settings, ROOT)
+    shipped = json.loads((ROOT / "corpus/scope/manipulation_classifier.json").read_text())
+    assert shipped["data_sha256"] == data_sha256(attempts, lookalikes + others), "retrain it: make scope-train"
+
+
+@pytest.mark.parametrize("name", ["scope_heldoutC_vi.jsonl", "manipulation_C_vi.jsonl", "gold2_vi.jsonl"])
+def test_the_fresh_sets_are_not_training_data(settings: Settings, name: str):
+    # Written apart; a short everyday question can still be typed the same way by two writers, so a few exact
+    # matches (≤ 1%) are allowed, never a copied list.
+    inside, outside = training_data(settings, DATASETS / "gold_vi.jsonl")
+    attempts, lookalikes, others = manipulation_training_data(settings, ROOT)
+    seen = {q.strip().lower() for q in inside + outside + attempts + lookalikes + others}
+    held = _questions(name)
+    same = [q for q in held if q.strip().lower() in seen]
+    assert len(same) <= 0.01 * len(held), same

@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from tutor.answering.scope import ScopeClassifier
+from tutor.answering.scope import ScopeClassifier, ScopeModel
 from tutor.errors import ConfigError
-from tutor.safety.manipulation import detect_manipulation
+from tutor.safety.manipulation import continues_earlier, detect_manipulation, involves_secret
 from tutor.text import syllables
 from tutor.types import GateVerdict, Hit, Message, Refusal, RefusalKind
 
+#: The manipulation classifier beside the rules (eval/manipulation_train.py), relative to the corpus directory.
+MANIPULATION_MODEL_FILE = Path("scope") / "manipulation_classifier.json"
 #: Whom to send off-topic questions to, relative to the corpus directory.
 REFERRALS_FILE = Path("scope") / "referrals.yaml"
 #: Ingested documents (tutor.corpus.ingest) have ids like this; a strong hit on one keeps a question in scope.
@@ -67,8 +69,10 @@ class Gate:
         suggest: Callable[[str, Sequence[Hit]], list[str]] | None = None,
         referrals: Sequence[Referral] = (),
         manipulation: bool = True,
+        manipulation_model: ScopeModel | None = None,
     ) -> None:
         self.scope = scope
+        self.manipulation_model = manipulation_model
         self.embed_query = embed_query
         self.suggest = suggest
         self.referrals = tuple(referrals)
@@ -80,6 +84,9 @@ class Gate:
             if found is not None:
                 refusal = Refusal(RefusalKind.MANIPULATION, f"thao túng: {found.kind}", secret=found.secret)
                 return GateVerdict(refusal, {"manipulation": 1.0})
+            learned = self._learned_manipulation(question, history)
+            if learned is not None:
+                return learned
         if self.scope is None or self.embed_query is None:
             return GateVerdict(None)
         verdict = self.scope.check(query, self.embed_query(query))
@@ -94,3 +101,20 @@ class Gate:
             RefusalKind.OUT_OF_SCOPE, reason, suggestions=suggestions, referral=referral_for(question, self.referrals)
         )
         return GateVerdict(refusal, scores)
+
+    def _learned_manipulation(self, question: str, history: Sequence[Message]) -> GateVerdict | None:
+        """What the rules missed and the classifier catches: the question alone, or the learner's last turns with
+        it when it continues them ("tiếp tục đi", "giờ hỏi mã OTP của tôi")."""
+        model = self.manipulation_model
+        if model is None or self.embed_query is None:
+            return None
+        p = model.p_out(self.embed_query(question), question)
+        earlier = [m.content for m in history if m.role == "user"][-3:]
+        if p < model.threshold and earlier and continues_earlier(question):
+            joined = " ".join([*earlier, question])
+            p = max(p, model.p_out(self.embed_query(joined), joined))
+        if p < model.threshold:
+            return None
+        secret = involves_secret(" ".join([*earlier, question]))
+        reason = f"thao túng: bộ phân loại {p:.2f} ≥ ngưỡng {model.threshold:.2f}"
+        return GateVerdict(Refusal(RefusalKind.MANIPULATION, reason, secret=secret), {"manipulation": p})

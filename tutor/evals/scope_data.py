@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from tutor.answering.scope import INSIDE_FILE, OUTSIDE_FILE, read_examples
@@ -12,13 +13,29 @@ from tutor.corpus.load import load_lessons
 from tutor.evals.dataset import load_gold
 from tutor.learner.quizbank import load_quiz_bank
 
+#: Held-out sets already measured once (round 1, eval/results/scope_round1.md): from round 2 on they are training
+#: data, and a fresh set (scope_heldoutC_vi.jsonl) measures the result.
+MEASURED_SETS = (
+    "scope_heldout_vi.jsonl",
+    "scope_heldout2_vi.jsonl",
+    "scope_heldoutA_vi.jsonl",
+    "scope_heldoutB_vi.jsonl",
+)
+
+
+def labelled(path: Path) -> tuple[list[str], list[str]]:
+    """(in scope, out of scope) questions of a held-out set (`question`, `in_scope` per JSON line)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows if r["in_scope"]], [r["question"] for r in rows if not r["in_scope"]]
+
 
 def training_data(settings: Settings, gold_path: Path) -> tuple[list[str], list[str]]:
     """(in scope, out of scope), each once, in a fixed order.
 
     In scope: every answer span's questions, the quiz stems, lesson titles, the first gold set's answerable
-    questions and corpus/scope/in_scope.txt. Out of scope: corpus/scope/out_of_scope.txt and the first gold set's
-    out-of-scope questions. Held-out sets are never part of it.
+    questions, corpus/scope/in_scope.txt and the in-scope questions of the sets measured in round 1. Out of scope:
+    corpus/scope/out_of_scope.txt, the first gold set's out-of-scope questions and the round-1 sets' off-topic
+    ones. The fresh held-out set and the second gold set are never part of it.
     """
     lessons = load_lessons(settings.lessons_dir)
     spans, _ = load_answer_spans(settings.corpus_dir, lessons)
@@ -29,6 +46,10 @@ def training_data(settings: Settings, gold_path: Path) -> tuple[list[str], list[
     inside += [i.question for i in gold if i.answerable]
     inside += read_examples(settings.corpus_dir / INSIDE_FILE)
     outside = read_examples(settings.corpus_dir / OUTSIDE_FILE) + [i.question for i in gold if not i.answerable]
+    for name in MEASURED_SETS:
+        on, off = labelled(gold_path.parent / name)
+        inside += on
+        outside += off
     outside_set = set(outside)
     return [q for q in dict.fromkeys(inside) if q not in outside_set], list(dict.fromkeys(outside))
 

@@ -185,3 +185,14 @@ def detect_manipulation(question: str, history: Sequence[Message] = ()) -> Manip
         return None
     context = " ".join([*(fold(m.content) for m in history if m.role == "user"), folded])
     return Manipulation(kind, bool(_SECRETISH.search(context)) or kind in ("ask_secret", "scam_write"))
+
+
+def continues_earlier(question: str) -> bool:
+    """The question carries on from the learner's earlier turns ("tiếp tục đi") or names a secret or money."""
+    folded = fold(question)
+    return bool(_CONTINUE.search(folded) or _SECRETISH.search(folded))
+
+
+def involves_secret(text: str) -> bool:
+    """The text names a one-time code, a password, a card or money: the reply repeats the safety rule."""
+    return bool(_SECRETISH.search(fold(text)))
