@@ -6,8 +6,8 @@
 
 Attempts (role change, instruction extraction, scam writing, asking for a secret, jailbreaks) against genuine
 questions that sound alike (about scams, passwords, AI, role play in class) and every other genuine question the
-scope classifier trains on: see tutor/evals/manipulation_data.py. The round-1 manipulation set is training data
-here; `make scope` measures the result on the fresh set manipulation_C_vi.jsonl.
+scope classifier trains on: see tutor/evals/manipulation_data.py. The manipulation sets of earlier rounds are
+training data here; `make scope` measures the result on the fresh set manipulation_D_vi.jsonl.
 
 The threshold is the lowest at which, out of fold, at most MAX_LOOKALIKES of the look-alikes and MAX_OTHERS of the
 other genuine questions would get the manipulation reply.
@@ -80,7 +80,7 @@ def main() -> int:
         "# Manipulation classifier: training and threshold (cross-validation on the training data only)",
         "",
         f"- {len(attempts)} attempts, {len(lookalikes)} genuine look-alikes, {len(others)} other genuine questions "
-        "(tutor/evals/manipulation_data.py; the round-1 manipulation set is training data now).",
+        "(tutor/evals/manipulation_data.py; the manipulation sets of earlier rounds are training data now).",
         "- Logistic regression over TF-IDF of the question words (sublinear, L2) beside the e5 embedding; 5-fold "
         f"stratified CV; threshold = the lowest at which ≤ {100 * MAX_LOOKALIKES:.1f}% of look-alikes and "
         f"≤ {100 * MAX_OTHERS:.1f}% of other genuine questions are flagged. Serving ORs it with the rules "

@@ -5,7 +5,9 @@ caught, genuine questions about scams left alone — on every held-out set, each
 
 Sets (all in eval/datasets/). Round 1 (eval/results/scope_round1.md) measured the held-out sets A and B, the two
 older held-out sets and the manipulation set once; since round 2 they are training data, and the fresh sets written
-apart afterwards measure: scope_heldoutC_vi.jsonl and manipulation_C_vi.jsonl. Both gold sets are reported too
+apart afterwards measured round 2 (scope_heldoutC_vi.jsonl, manipulation_C_vi.jsonl; eval/results/scope_round2.md),
+and since round 3 they are training data too: the fresh sets D measure (scope_heldoutD_vi.jsonl,
+manipulation_D_vi.jsonl). Both gold sets are reported too
 (the first is training data of the scope classifier, the second is not).
 Every question goes through `Tutor.answer` (composed mode) with the real e5 index, so the digital-word rule, the
 manipulation rules and the classifier act together as they do in service.
@@ -37,17 +39,19 @@ from tutor.wiring import build_embedder, build_tutor
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "eval" / "datasets"
 OUT = ROOT / "eval" / "results"
-# Round 2: the round-1 sets (eval/results/scope_round1.md) are training data now; the fresh set C measures.
+# Round 3: the sets of rounds 1 and 2 (eval/results/scope_round1.md, scope_round2.md) are training data now; the
+# fresh set D measures.
 SCOPE_SETS = (
-    ("held-out C (fresh, round 2)", "scope_heldoutC_vi.jsonl"),
+    ("held-out D (fresh, round 3)", "scope_heldoutD_vi.jsonl"),
+    ("held-out C (trained on since round 3)", "scope_heldoutC_vi.jsonl"),
     ("held-out A (trained on since round 2)", "scope_heldoutA_vi.jsonl"),
     ("held-out B (trained on since round 2)", "scope_heldoutB_vi.jsonl"),
     ("held-out 1 (trained on since round 2)", "scope_heldout_vi.jsonl"),
     ("held-out 2 (trained on since round 2)", "scope_heldout2_vi.jsonl"),
 )
-MANIPULATION_SET = "manipulation_C_vi.jsonl"
-#: The round-1 manipulation set, training data of the manipulation classifier since round 2.
-MANIPULATION_TRAINED = "manipulation_vi.jsonl"
+MANIPULATION_SET = "manipulation_D_vi.jsonl"
+#: The round-2 manipulation set, training data of the manipulation classifier since round 3.
+MANIPULATION_TRAINED = "manipulation_C_vi.jsonl"
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
@@ -150,7 +154,7 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        "# Gate, round 2: scope classifier, manipulation rules and classifier, measured once on fresh sets",
+        "# Gate, round 3: scope classifier, manipulation rules and classifier, measured once on fresh sets",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
@@ -168,13 +172,13 @@ def render(report: dict[str, Any]) -> str:
     m, t = report["manipulation"], report["manipulation_trained"]
     lines += [
         "",
-        f"**Manipulation set C (fresh):** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"**Manipulation set D (fresh):** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
         f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
         "questions got it wrongly. By kind: "
         + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))
         + ".",
         "",
-        f"Round-1 manipulation set (trained on since round 2): {t['caught']}/{t['attempts']} attempts, "
+        f"Round-2 manipulation set C (trained on since round 3): {t['caught']}/{t['attempts']} attempts, "
         f"{t['benign_given_the_reply']}/{t['benign']} genuine questions given the reply.",
         "",
         "Manipulation reply on the gold sets' answerable questions: "

@@ -5,8 +5,8 @@
 
 In scope: the questions of every answer span (corpus/answers/), the quiz stems, lesson titles, the first gold set's
 answerable questions and corpus/scope/in_scope.txt. Out of scope: corpus/scope/out_of_scope.txt and the first gold
-set's out-of-scope questions, and the held-out sets measured once in round 1 (tutor/evals/scope_data.py). The
-fresh held-out set C is never read here: it measures the result (`make scope`).
+set's out-of-scope questions, and the held-out sets measured once in earlier rounds (tutor/evals/scope_data.py). The
+fresh held-out set D is never read here: it measures the result (`make scope`).
 
 The model is a logistic regression (scikit-learn) over the question's words (TF-IDF of folded syllables and syllable
 pairs) and its e5 embedding, exactly as retrieval computes it, so serving needs a few dictionary look-ups and a dot
@@ -81,8 +81,8 @@ def main() -> int:
         "# Scope classifier: training and threshold (cross-validation on the training data only)",
         "",
         f"- {len(inside)} in-scope examples (answer-span questions, quiz stems, lesson titles, first gold set, "
-        f"in_scope.txt, the round-1 held-out sets), {len(outside)} out-of-scope examples (out_of_scope.txt, first "
-        "gold set, the round-1 held-out sets).",
+        f"in_scope.txt, the earlier rounds' held-out sets), {len(outside)} out-of-scope examples "
+        "(out_of_scope.txt, first gold set, the earlier rounds' held-out sets).",
         "- Logistic regression over TF-IDF of the question words (sublinear, L2) beside the e5 question embedding; "
         "5-fold stratified CV; threshold = the lowest at which "
         f"≤ {100 * MAX_WRONG_REFUSALS:.1f}% of in-scope examples are refused.",

@@ -37,7 +37,7 @@ def test_the_shipped_manipulation_classifier_was_trained_on_the_current_examples
     assert shipped["data_sha256"] == data_sha256(attempts, lookalikes + others), "retrain it: make scope-train"
 
 
-@pytest.mark.parametrize("name", ["scope_heldoutC_vi.jsonl", "manipulation_C_vi.jsonl", "gold2_vi.jsonl"])
+@pytest.mark.parametrize("name", ["scope_heldoutD_vi.jsonl", "manipulation_D_vi.jsonl", "gold2_vi.jsonl"])
 def test_the_fresh_sets_are_not_training_data(settings: Settings, name: str):
     # Written apart; a short everyday question can still be typed the same way by two writers, so a few exact
     # matches (≤ 1%) are allowed, never a copied list.

@@ -12,9 +12,9 @@ from tutor.evals.scope_data import training_data
 #: Dev attempts written while designing the rules, and genuine questions about scams, passwords and AI.
 ATTEMPTS_FILE = Path("scope") / "manipulation.txt"
 LOOKALIKES_FILE = Path("scope") / "benign_lookalikes.txt"
-#: The manipulation set measured once in round 1 (eval/results/scope_round1.md): training data from round 2 on;
-#: manipulation_C_vi.jsonl measures the result.
-MEASURED_SET = "manipulation_vi.jsonl"
+#: Manipulation sets measured once in earlier rounds (eval/results/scope_round1.md, scope_round2.md): training
+#: data from the next round on; manipulation_D_vi.jsonl measures the result.
+MEASURED_SETS = ("manipulation_vi.jsonl", "manipulation_C_vi.jsonl")
 INJECTION_CASES = Path("tests") / "injection" / "cases_vi.jsonl"
 
 
@@ -51,14 +51,14 @@ def manipulation_rows(path: Path) -> list[tuple[str, bool]]:
 def manipulation_training_data(settings: Settings, root: Path) -> tuple[list[str], list[str], list[str]]:
     """(attempts, look-alikes, other genuine questions), each once, in a fixed order.
 
-    Attempts: corpus/scope/manipulation.txt (but its rude and off-topic blocks), the round-1
-    manipulation set's attempts and the direct injection test cases. Look-alikes: corpus/scope/benign_lookalikes.txt
-    and the round-1 set's genuine questions. Other genuine questions: the scope classifier's training questions,
+    Attempts: corpus/scope/manipulation.txt (but its rude and off-topic blocks), the earlier rounds' manipulation
+    sets' attempts and the direct injection test cases. Look-alikes: corpus/scope/benign_lookalikes.txt and the
+    earlier rounds' genuine questions. Other genuine questions: the scope classifier's training questions,
     in scope and out (cooking and lottery questions do not try to manipulate anyone either).
     """
     attempts = [q for kind, q in by_kind(settings.corpus_dir / ATTEMPTS_FILE) if kind not in NOT_ATTEMPTS]
     lookalikes = read_examples(settings.corpus_dir / LOOKALIKES_FILE)
-    measured = manipulation_rows(root / "eval" / "datasets" / MEASURED_SET)
+    measured = [row for name in MEASURED_SETS for row in manipulation_rows(root / "eval" / "datasets" / name)]
     attempts += [t for t, bad in measured if bad]
     lookalikes += [t for t, bad in measured if not bad]
     cases = [json.loads(line) for line in (root / INJECTION_CASES).read_text(encoding="utf-8").splitlines() if line]

@@ -13,13 +13,14 @@ from tutor.corpus.load import load_lessons
 from tutor.evals.dataset import load_gold
 from tutor.learner.quizbank import load_quiz_bank
 
-#: Held-out sets already measured once (round 1, eval/results/scope_round1.md): from round 2 on they are training
-#: data, and a fresh set (scope_heldoutC_vi.jsonl) measures the result.
+#: Held-out sets already measured once (rounds 1 and 2, eval/results/scope_round1.md, scope_round2.md): from the
+#: next round on they are training data, and a fresh set (scope_heldoutD_vi.jsonl) measures the result.
 MEASURED_SETS = (
     "scope_heldout_vi.jsonl",
     "scope_heldout2_vi.jsonl",
     "scope_heldoutA_vi.jsonl",
     "scope_heldoutB_vi.jsonl",
+    "scope_heldoutC_vi.jsonl",
 )
 
 
@@ -33,9 +34,9 @@ def training_data(settings: Settings, gold_path: Path) -> tuple[list[str], list[
     """(in scope, out of scope), each once, in a fixed order.
 
     In scope: every answer span's questions, the quiz stems, lesson titles, the first gold set's answerable
-    questions, corpus/scope/in_scope.txt and the in-scope questions of the sets measured in round 1. Out of scope:
-    corpus/scope/out_of_scope.txt, the first gold set's out-of-scope questions and the round-1 sets' off-topic
-    ones. The fresh held-out set and the second gold set are never part of it.
+    questions, corpus/scope/in_scope.txt and the in-scope questions of the sets measured in earlier rounds. Out of
+    scope: corpus/scope/out_of_scope.txt, the first gold set's out-of-scope questions and the earlier rounds' off-topic
+    ones. The fresh held-out set (D) and the second gold set are never part of it.
     """
     lessons = load_lessons(settings.lessons_dir)
     spans, _ = load_answer_spans(settings.corpus_dir, lessons)
