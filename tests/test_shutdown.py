@@ -37,27 +37,30 @@ class SlowModel:
             self.closed.set()
 
 
-def _workers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "tutor-llm-worker" and t.is_alive()]
+def _workers(before: set[threading.Thread]) -> list[threading.Thread]:
+    """This test's model workers still running (another test's leftovers, started before it, are not its own)."""
+    return [t for t in threading.enumerate() if t.name == "tutor-llm-worker" and t.is_alive() and t not in before]
 
 
 def test_a_timed_out_generation_is_stopped_and_its_thread_ends():
+    before = set(threading.enumerate())
     inner = SlowModel(gap=0.3)
     model = ResilientChatModel(inner, token_timeout=0.1, total_timeout=30, first_token_timeout=0.1)
     with pytest.raises(LLMUnavailableError, match="chậm"):
         list(model.stream([Message("user", "hỏi")], max_tokens=50, temperature=0.0))
     assert model.close(timeout=5)
-    assert inner.closed.is_set() and not _workers()
+    assert inner.closed.is_set() and not _workers(before)
 
 
 def test_a_generation_the_reader_abandons_is_stopped_by_close():
+    before = set(threading.enumerate())
     inner = SlowModel(gap=0.05)
     model = ResilientChatModel(inner, token_timeout=5, total_timeout=30)
     stream = model.stream([Message("user", "hỏi")], max_tokens=500, temperature=0.0)
     assert next(stream).startswith("chữ")
     del stream  # the learner left without closing anything
     assert model.close(timeout=5)
-    assert inner.closed.is_set() and not _workers()
+    assert inner.closed.is_set() and not _workers(before)
 
 
 def test_a_process_that_gave_up_on_the_model_exits_cleanly_while_it_is_still_generating():
