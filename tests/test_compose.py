@@ -197,3 +197,30 @@ def test_lines_from_two_chunks_of_one_section_share_one_citation(library: Answer
     cited = cited_hits(split, _hits(library))
     text = render(split, "có nên đọc mã otp cho người gọi ko", cited, 200)
     assert len(cited) == 1 and "[2]" not in text and text.count("[1]") == 2
+
+
+def test_a_line_that_reads_as_advice_to_hand_over_a_code_never_opens_an_answer():
+    lesson = replace(
+        OTP,
+        id="mat-tai-khoan",
+        sections=(
+            Section(
+                "co-ban",
+                "Cơ bản",
+                "Tài khoản bị chiếm bằng cách nào?\n- Đọc mã xác nhận cho người khác.\n- Cài ứng dụng lạ.",
+                1,
+            ),
+        ),
+    )
+    chunks = chunk_lessons([lesson])
+    spans = [
+        AnswerSpan("mat-tai-khoan", "co-ban", 1, 1, ("đọc mã xác nhận cho người khác có sao không",)),
+        AnswerSpan("mat-tai-khoan", "co-ban", 0, 2, ("tài khoản bị chiếm bằng cách nào",)),
+    ]
+    library = AnswerLibrary([lesson], chunks, spans)
+    shown = [s.lines for s in library.spans]
+    # Alone, the line would answer "có sao không" with "Đọc mã xác nhận cho người khác.": it is not a span.
+    assert ("Đọc mã xác nhận cho người khác.",) not in shown
+    # Under its heading it is the warning it was written as, and it stays.
+    assert ("Tài khoản bị chiếm bằng cách nào?", "Đọc mã xác nhận cho người khác.", "Cài ứng dụng lạ.") in shown
+    assert all(lines[0] != "Đọc mã xác nhận cho người khác." for lines in shown)

@@ -18,6 +18,7 @@ import numpy as np
 
 from tutor.corpus.answers import AnswerSpan, plain_line, section_lines
 from tutor.index.bm25 import lexical_tokens
+from tutor.safety.advice import unsafe_advice
 from tutor.safety.injection import screen_text
 from tutor.text import fold, sentences, syllables
 from tutor.types import Chunk, Lesson
@@ -70,6 +71,20 @@ def _chunk_for(line: str, chunks: Sequence[Chunk]) -> Chunk:
     return chunks[0]
 
 
+def without_bare_advice(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """The span's lines without those at its start that read as advice to hand over a secret.
+
+    A lesson lists how accounts get taken ("Tài khoản bị chiếm bằng cách nào?" then "- Đọc mã xác nhận 'gửi nhầm'
+    cho người khác."); quoted under its heading the line is a warning, shown first or alone in an answer it reads
+    as advice. A composed answer keeps a span's lines in order and cuts from the end, so a line after the heading
+    keeps its heading, and only a span that starts with such a line loses it.
+    """
+    start = 0
+    while start < len(lines) and unsafe_advice(lines[start]) is not None:
+        start += 1
+    return lines[start:]
+
+
 class AnswerLibrary:
     """Spans and their question index. Build once per index; read-only afterwards, so threads may share it."""
 
@@ -107,7 +122,7 @@ class AnswerLibrary:
             if key not in lines or a.last >= len(lines[key]):
                 continue
             written.add(key)
-            text = tuple(plain_line(x) for x in lines[key][a.first : a.last + 1] if x)
+            text = without_bare_advice(tuple(plain_line(x) for x in lines[key][a.first : a.last + 1] if x))
             if not text:
                 continue
             chunk = _chunk_for(lines[key][a.first], by_section[key])
@@ -116,7 +131,7 @@ class AnswerLibrary:
             if key in written:
                 continue
             for i, line in enumerate(section_text):
-                if not line:
+                if not line or not without_bare_advice((plain_line(line),)):
                     continue
                 spans.append(Span(*key, i, i, (plain_line(line),), _chunk_for(line, by_section[key]), ()))
         self.common = common_syllables_of([line for section in lines.values() for line in section])
