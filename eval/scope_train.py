@@ -26,7 +26,7 @@ import numpy as np
 from tutor.answering.scope import MODEL_FILE, digital_words
 from tutor.config import Settings
 from tutor.evals.scope_data import data_sha256, training_data
-from tutor.evals.text_classifier import cross_validated, fit
+from tutor.evals.text_classifier import cross_validated, fit, lowest_threshold
 from tutor.index.embed_cache import EmbeddingCache, embed_with_cache
 from tutor.wiring import build_embedder, build_retriever
 
@@ -40,12 +40,9 @@ C_VALUES = (3.0, 10.0, 30.0)
 
 def choose_threshold(p: np.ndarray, y: np.ndarray, kept: np.ndarray) -> tuple[float, float, float]:
     """(threshold, out-of-scope refused, in-scope wrongly refused) at the lowest allowed threshold."""
-    for t in np.arange(0.30, 0.995, 0.005):
-        refused = (p >= t) & ~kept
-        wrong = refused[y == 0].mean()
-        if wrong <= MAX_WRONG_REFUSALS:
-            return float(t), float(refused[y == 1].mean()), float(wrong)
-    return 0.995, float(((p >= 0.995) & ~kept)[y == 1].mean()), 0.0
+    t = lowest_threshold(p, y, lambda flags: bool((flags & ~kept)[y == 0].mean() <= MAX_WRONG_REFUSALS))
+    refused = (p >= t) & ~kept
+    return t, float(refused[y == 1].mean()), float(refused[y == 0].mean())
 
 
 def main() -> int:

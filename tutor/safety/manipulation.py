@@ -177,14 +177,14 @@ def detect_manipulation(question: str, history: Sequence[Message] = ()) -> Manip
     if kind is None:
         earlier = [fold(m.content) for m in history if m.role == "user"][-3:]
         joined = " ".join([*earlier, folded])
-        if earlier and (_CONTINUE.search(folded) or _SECRETISH.search(folded)):
+        if earlier and continues_earlier(question):
             set_up = next((k for k in (_kind(e) for e in earlier) if k is not None), None)
             if set_up is not None:
                 kind = _kind(joined) or set_up
     if kind is None:
         return None
-    context = " ".join([*(fold(m.content) for m in history if m.role == "user"), folded])
-    return Manipulation(kind, bool(_SECRETISH.search(context)) or kind in ("ask_secret", "scam_write"))
+    context = " ".join([*(m.content for m in history if m.role == "user"), question])
+    return Manipulation(kind, involves_secret(context) or kind in ("ask_secret", "scam_write"))
 
 
 def continues_earlier(question: str) -> bool:
