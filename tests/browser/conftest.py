@@ -215,12 +215,9 @@ def axe_source() -> str:
 
 @pytest.fixture
 def axe(axe_source: str) -> Any:
-    """axe(page, label) runs axe-core on the page as it is; critical or serious violations fail the test.
+    """axe(page, label) runs axe-core on the page as it is; critical or serious violations fail the test."""
 
-    `allow` names rules a test knowingly lets pass (only the third-party Swagger UI needs it) and returns them.
-    """
-
-    def run(page: Any, label: str, *, allow: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    def run(page: Any, label: str) -> list[dict[str, Any]]:
         # Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not block it.
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
@@ -228,7 +225,7 @@ def axe(axe_source: str) -> Any:
         bad = [
             {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in results
-            if v["impact"] in ("critical", "serious") and v["id"] not in allow
+            if v["impact"] in ("critical", "serious")
         ]
         assert bad == [], f"axe on {label} ({page.url}): {bad}"
         return results

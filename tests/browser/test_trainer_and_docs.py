@@ -59,18 +59,21 @@ def test_api_docs_render_offline_from_the_package(open_page: Any, viewport: dict
     # open_page's teardown asserts that nothing was fetched from elsewhere and no CSP rule was broken.
 
 
-#: Swagger UI's own markup (not ours) fails these two: grey-on-white small text, and a button inside the operation
-#: summary button. The developers' /docs page is the only page that may have them; learners never reach it.
-SWAGGER_UI_KNOWN = frozenset({"color-contrast", "nested-interactive"})
-
-
-def test_api_docs_have_no_other_serious_axe_violation(open_page: Any, axe: Any) -> None:
-    page = open_page(DESKTOP, "/docs")
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_api_docs_have_no_serious_axe_violation_closed_or_in_use(
+    open_page: Any, axe: Any, viewport: dict[str, int]
+) -> None:
+    """Swagger UI's own palette and markup failed axe (contrast, a link inside each toggle button, unfocusable
+    scrolling code); /static/docs.css and docs.js fix them, so /docs is held to the same rule as every page."""
+    page = open_page(viewport, "/docs")
     page.locator(".opblock").first.wait_for()
-    found = axe(page, "docs", allow=SWAGGER_UI_KNOWN)
-    for v in found:
-        if v["id"] in SWAGGER_UI_KNOWN:
-            assert all(page.locator(", ".join(n["target"])).count() for n in v["nodes"])
-            targets = [n["target"][0] for n in v["nodes"]]
-            inside = page.evaluate("ts => ts.every(t => document.querySelector(t).closest('.swagger-ui'))", targets)
-            assert inside, v["id"]  # every such node is Swagger UI's, none is ours
+    axe(page, "docs")
+    # In use: an operation opened, "Try it out", executed, its response drawn; a POST opened beside it.
+    get = page.locator(".opblock-get").first
+    get.locator(".opblock-summary-control").click()
+    get.locator(".try-out__btn").click()
+    get.locator(".execute").click()
+    get.locator(".live-responses-table").wait_for()
+    page.locator(".opblock-post .opblock-summary-control").first.click()
+    page.locator(".opblock-post .opblock-body").first.wait_for()
+    axe(page, "docs in use")

@@ -29,6 +29,7 @@ _PAGE = """<!doctype html>
 <title>Tài liệu API — Trợ giảng Bình dân học vụ số</title>
 <link rel="icon" href="/docs/assets/favicon.png">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="stylesheet" href="/static/docs.css">
 </head>
 <body>
 <main id="swagger-ui" data-openapi="/openapi.json"></main>
