@@ -18,11 +18,17 @@ from dataclasses import dataclass
 from tutor.text import fold
 from tutor.types import Message
 
-_YOU = r"(?:ban|may|em|bot|tro ly|tro giang|chatbot|you)"
-_ME = r"(?:toi|minh|tao|tui|em|anh|chi|bac|chau|con|me|ba|ong|nguoi dung|nguoi hoi|ho|moi nguoi|user)"
+_YOU = r"(?:ban|bn|b|may|em|bot|tro ly|tro giang|chatbot|you)"
+_ME = r"(?:toi|minh|mk|mik|tao|tui|em|anh|chi|bac|chau|con|me|ba|ong|nguoi dung|nguoi hoi|ho|moi nguoi|user)"
 _SECRET = (
     r"(?:ma otp|otp|mat khau|mat ma|ma pin|pin|so the|cvv|cvc|ma xac (?:thuc|nhan|minh)|passcode|ma bao ve"
-    r"|ma kich hoat|thong tin the|password|card number|6 so|sau so|anh can cuoc|so can cuoc|so tai khoan)"
+    r"|ma kich hoat|thong tin the|password|pass|card number|6 so|sau so|anh can cuoc|so can cuoc|can cuoc|cccd"
+    r"|so tai khoan)"
+)
+# Whom a scam impersonates: staff of a bank, the police, a court, a carrier, a courier, or one of the family.
+_IMPERSONATED = (
+    r"(?:cskh|cham soc khach hang|tong dai|shipper|cong an|canh sat|ngan hang|nha mang|buu dien|toa an|hai quan"
+    r"|dien luc|thue|bao hiem|si quan|quan doi|me|bo|ba|ong|con|chau|anh trai|chi gai|nguoi than|sep|giam doc)"
 )
 # What a role-changer asks the tutor to become or pretend; the tutor must be the one addressed ("có người đóng vai
 # công an gọi tôi" asks about a scam).
@@ -30,7 +36,12 @@ _ROLE = re.compile(
     rf"\btu (?:gio|bay gio|nay|day)(?: tro di)?,? (?:{_YOU} )?(?:la|se la|hay la|phai|hay|dong vai|xung)\b"
     rf"|\b{_YOU} (?:gio|bay gio|hien gio|tu nay) (?:la|se la)\b"
     rf"|(?:^|[.,!:;] ?|\b(?:hay|ban|may|em|bot|ai|thu|ban hay|hay thu) )(?:dong vai|nhap vai|vao vai|gia vo|gia lam"
-    r"|hoa than|tro thanh|dong gia)\b"
+    r"|gia lm|hoa than|tro thanh|dong gia)\b"
+    # Teencode and polite forms of "be X": "h bn là shipper nha", "lm bên cskh zalo đi", "cô đóng giúp tôi vai …".
+    rf"|\b{_YOU} (?:la|lm|lam) (?:ben |nguoi (?:cua |ben )?|nhan vien |can bo )?{_IMPERSONATED}\b"
+    r".*\b(?:nha|nhe|di|nhen)\b"
+    rf"|^(?:h |gio )?(?:lm|lam) (?:ben |nguoi (?:cua |ben )?|nhan vien )?{_IMPERSONATED}\b.*\b(?:di|nha|nhe)\b"
+    r"|\bdong (?:giup|gium|ho)(?: \w+){0,2} vai\b"
     rf"|\b{_YOU} khong (?:con )?(?:la|phai la) (?:tro ly|tro giang)|\bdung (?:la|lam) tro (?:ly|giang)"
     rf"|^{_YOU} la (?:nhan vien|can bo|cong an|hacker|chuyen gia|bac si|luat su|thay boi|admin|quan tri|mot)\b.*\bhay\b"
     r"|\bact as\b|\bpretend (?:you|to be|that you)\b|\byou are now\b|\broleplay\b|\brole-play\b|\bstay in character\b"
@@ -89,7 +100,11 @@ _SCAM_WRITE = re.compile(
 )
 _PROTECTIVE = re.compile(
     r"\b(?:canh bao|nhan biet|phong tranh|de phong|phan biet|nhac (?:nho|moi nguoi)|dau hieu|co phai|la that hay"
-    r"|that khong|gia khong|lam sao biet|khong chuyen tien|dung chuyen tien|bi hack|da bi)\b"
+    r"|that khong|gia khong|lam sao biet|khong chuyen tien|dung chuyen tien|bi hack|da bi"
+    # A script or notice in which the target sees through it: the class practises refusing.
+    r"|tu choi|nghi ngo|cup may|tap (?:tu choi|nhan ra)|can than|canh giac|coi chung|de tranh|ma tranh"
+    r"|nhac (?:ban be|ba con|nguoi than|nhan vien|con chau|ca nha|hoc sinh|phu huynh|cac cu|moi nguoi)"
+    r"|(?:dung|khong|dung bao gio|tuyet doi khong) (?:bam|nhan|mo|bao gio|doc|gui|cung cap|chia se|chuyen))\b"
 )
 # Asking for a convincing fake is writing a scam, whatever the stated purpose ("để dạy bà tôi nhận biết").
 _CONVINCING = re.compile(
@@ -100,7 +115,7 @@ _CONVINCING = re.compile(
 _ASK_SECRET = re.compile(
     rf"\b(?:hay |hay thu |thu |vui long |ban hay )?(?:yeu cau|hoi|xin|doi|bao|nhac|thu thap) {_ME}"
     rf"(?: \w+){{0,4}} {_SECRET}"
-    rf"|\b(?:hoi|xin|yeu cau|thu thap|luu)(?: \w+){{0,3}} {_SECRET} cua {_ME}"
+    rf"|\b(?:hoi|xin|yeu cau|thu thap|luu)(?: \w+){{0,3}} {_SECRET} cua {_ME}\b"
     rf"|\b(?:noi|bao|khang dinh|xac nhan|tra loi|nhac)(?: voi)?(?: \w+){{0,3}} (?:rang|la)(?: \w+){{0,10}}"
     rf" {_SECRET}(?: \w+){{0,8}} (?:la )?(?:an toan|khong sao|duoc|binh thuong|can)\b"
     rf"|\bchi can tra loi ['\"]?(?:dung|co|duoc)|\b(?:ask|request|collect)(?: \S+){{0,5}} (?:otp|password|pin|card"
@@ -110,10 +125,41 @@ _ASK_SECRET = re.compile(
     rf"|\b(?:gui|nhap|doc|dua|cung cap)(?: \w+){{0,3}} {_SECRET}(?: \w+){{0,3}} (?:cho|vao) (?:ban|tro ly|bot"
     rf"|khung chat|chat|chatbot)\b|\bhoi (?:toi|minh) (?:di|no la gi)\b"
 )
+# The learner hands the tutor a secret itself: "otp mk là 203948", "Here is my OTP 771204", "mk gửi pass zalo cho bn
+# giữ hộ", a photo of both sides of an ID card to keep. The reply's safety rule is what they need, even when the
+# message ends in a question ("… có legit không?").
+_VOLUNTEERED = re.compile(
+    rf"\b(?:{_SECRET}|ma)(?: cua)? (?:toi|mk|minh|mik|em|tao|tui|my|anh|chi|bac|con|chau)(?: \w+){{0,2}}"
+    r"(?: la| nay| ne| day| is)?\s*[:=]?\s*\w*\d{4,}"
+    r"|\bhere (?:is|are) my (?:otp|pin|password|card|passcode)"
+    r"|\b(?:giu ho|giu giup|giu gium|luu (?:lai |giup |gium |ho )?(?:cho|giup|gium|ho)?|nho giup|nho ho"
+    rf"|nhap (?:giup|gium|ho))\b.*\b{_SECRET}\b.*\b{_YOU}\b"
+    rf"|\b(?:gui|dua|chup)\b(?: \w+){{0,6}} {_SECRET}\b(?: \w+){{0,4}} (?:cho |gui )?{_YOU} (?:giu|luu|nho|nhap)"
+    rf"|\b(?:gui|chup)\b(?: \w+){{0,4}} (?:{_SECRET}|hai mat (?:can cuoc|cccd|the))\b(?: \w+){{0,3}} (?:gui )?{_YOU}"
+    r" (?:luu|giu|nho)"
+)
 # "DAN" ("do anything now") only in capitals: folded, "dan" is dân, dẫn, dán.
 _DAN = re.compile(r"\bDAN\b")
 # A split attempt continues a role play set up earlier: "tiếp tục đi", "giờ hỏi…", "vẫn trong vai".
 _CONTINUE = re.compile(r"\b(?:tiep tuc|tiep di|van (?:trong|giu) vai|con tiep|continue|go on|bat dau (?:di|nao))\b")
+
+
+# A class script or a notice in which the secret is refused: "… xin OTP, bạn kia tập từ chối và cúp máy", "nhắc bà
+# con không đọc mã OTP cho ai".
+_REFUSES = re.compile(
+    rf"\b(?:tap|biet|cach|roi|va|thi) (?:tu choi|cup may)\b"
+    rf"|\b(?:khong|dung|dung bao gio|tuyet doi khong|khong bao gio) (?:doc|gui|cung cap|dua|chia se|nhap|noi)"
+    rf"(?: \w+){{0,3}} {_SECRET}(?: \w+){{0,2}} cho (?:ai|bat ky ai|nguoi la)\b"
+)
+# A role play that keeps the tutor a teacher, or gives the role to the learner ("giả vờ tôi là bà cụ quên mật khẩu"),
+# or tells what scammers pretend to be ("bọn lừa đảo hay giả làm người điện lực thì nói thế nào?").
+_HARMLESS_ROLE = re.compile(
+    r"\b(?:dong vai|nhap vai|vao vai|gia vo|la|lam)(?: \w+){0,2} (?:nguoi huong dan|huong dan vien|giang vien|giao vien"
+    r"|gia su|thay giao|co giao|tro giang|nguoi day)\b"
+    rf"|\b(?:gia vo|gia su|tuong tuong) {_ME} (?:la|dang)\b|^{_ME} (?:se )?(?:dong vai|nhap vai|lam|gia lam)\b"
+    r"|\b(?:lua dao|ke gian|bon|chung no|chung|ho|nguoi ta|ke xau)(?: \w+){0,2} (?:hay |thuong |)(?:gia lam|gia danh"
+    r"|dong vai|mao danh|xung la)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +180,10 @@ _ASKING_ABOUT = re.compile(
     r"|(?:duoc phep|co the)\b.*\b(?:khong|ko)\b|(?:khong|ko|hong|hem|k)\s*\??$|phai khong|dung khong"
     r"|lam sao (?:biet|nhan biet))"
 )
-_ORDER = re.compile(r"\b(?:hay|vui long|please|tu gio|tu nay|tu bay gio|ban phai|may phai|lam on|giup toi|cho toi)\b")
+_ORDER = re.compile(
+    r"\b(?:hay|vui long|please|tu gio|tu nay|tu bay gio|ban phai|may phai|lam on|cho toi"
+    r"|(?:giup|gium|ho) (?:toi|minh|mk|bac|chau|em|con|ba|ong|tui))\b"
+)
 # Reported speech: "người ta bảo tôi đọc số căn cước" tells what a scammer asked, not what the tutor should ask.
 _REPORTED = re.compile(
     r"\b(?:nguoi ta|ho|no|ke gian|doi tuong|co nguoi|nhan vien|ai do|ben kia|nguoi goi|nguoi la|chung)"
@@ -143,12 +192,16 @@ _REPORTED = re.compile(
 
 
 def _kind(folded: str) -> str | None:
+    if _VOLUNTEERED.search(folded):
+        return "ask_secret"
     kind = _raw_kind(folded)
     if kind is None:
         return None
     if _ASKING_ABOUT.search(folded) and not _ORDER.search(folded):
         return None
     if kind == "ask_secret" and _REPORTED.search(folded) and not _ORDER.search(folded):
+        return None
+    if kind == "ask_secret" and _REFUSES.search(folded):
         return None
     return kind
 
@@ -162,7 +215,7 @@ def _raw_kind(folded: str) -> str | None:
         return "extract"
     if _JAILBREAK.search(folded):
         return "jailbreak"
-    if _ROLE.search(folded):
+    if _ROLE.search(folded) and not _HARMLESS_ROLE.search(folded):
         return "role"
     return None
 
