@@ -213,7 +213,22 @@ class ChatModelContract(Capabilities):
 
 
 class WireChatModelContract(ChatModelContract):
-    """A backend that talks HTTP to a wire-compatible server: subclasses give `wire` and `model_at`."""
+    """A backend that talks HTTP to a wire-compatible server: subclasses name the server and the backend's class."""
+
+    server: ClassVar[type[WireServer[Any]]]
+    #: Built as `backend(url, model_name, timeout=...)`.
+    backend: ClassVar[Callable[..., ChatModel]]
+    #: The model the server offers and the backend asks for.
+    model_name: ClassVar[str]
+    reply: ClassVar[str]
+
+    @pytest.fixture
+    def wire(self) -> Iterator[WireServer[Any]]:
+        with self.server(self.server.state_type(models=[self.model_name], reply=self.reply)) as srv:
+            yield srv
+
+    def model_at(self, url: str, *, timeout: float) -> ChatModel:
+        return self.backend(url, self.model_name, timeout=timeout)
 
     @pytest.fixture
     def chat_model(self, wire: WireServer[Any]) -> ChatModel:

@@ -25,8 +25,6 @@ from tutor.testing import ollama_wire, openai_wire
 from tutor.types import Message
 
 SCRIPT = "Chào bạn, mình là trợ giảng kỹ năng số."
-OLLAMA_MODEL = "qwen2.5:7b-instruct"
-OPENAI_MODEL = "qwen2.5-7b-instruct"
 
 
 class TestScriptedChatModel(ChatModelContract):
@@ -55,29 +53,19 @@ class TestScriptedChatModel(ChatModelContract):
 
 
 class TestOllamaChatModel(WireChatModelContract):
-    expected_id = f"ollama:{OLLAMA_MODEL}"
+    server = ollama_wire.OllamaWireServer
+    model_name = "qwen2.5:7b-instruct"
+    expected_id = f"ollama:{model_name}"
+    backend = OllamaChatModel
     reply = SCRIPT
-
-    @pytest.fixture
-    def wire(self) -> Iterator[ollama_wire.OllamaWireServer]:
-        with ollama_wire.OllamaWireServer(ollama_wire.WireState(models=[OLLAMA_MODEL], reply=SCRIPT)) as srv:
-            yield srv
-
-    def model_at(self, url: str, *, timeout: float) -> ChatModel:
-        return OllamaChatModel(url, OLLAMA_MODEL, timeout=timeout)
 
 
 class TestOpenAICompatChatModel(WireChatModelContract):
-    expected_id = f"openai:{OPENAI_MODEL}"
+    server = openai_wire.OpenAIWireServer
+    model_name = "qwen2.5-7b-instruct"
+    expected_id = f"openai:{model_name}"
+    backend = OpenAICompatChatModel
     reply = SCRIPT
-
-    @pytest.fixture
-    def wire(self) -> Iterator[openai_wire.OpenAIWireServer]:
-        with openai_wire.OpenAIWireServer(openai_wire.WireState(models=[OPENAI_MODEL], reply=SCRIPT)) as srv:
-            yield srv
-
-    def model_at(self, url: str, *, timeout: float) -> ChatModel:
-        return OpenAICompatChatModel(url, OPENAI_MODEL, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
