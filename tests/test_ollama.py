@@ -1,4 +1,6 @@
-"""The Ollama backend over real HTTP against a wire-compatible server: stream, tags, and every failure."""
+"""The Ollama backend's wire details over real HTTP: request shape, tags, the pull hint, the tutor on it.
+
+What every chat backend does (streaming, failures, timeouts, stopping early) is in tests/contracts/."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from tutor.embed.hashing import HashingEmbedder
 from tutor.errors import LLMUnavailableError
 from tutor.llm.ollama import OllamaChatModel
 from tutor.testing.ollama_wire import OllamaWireServer, WireState
-from tutor.testing.service import free_port
 from tutor.types import Message
 from tutor.wiring import build_tutor
 
@@ -23,11 +24,8 @@ def wire():
         yield srv
 
 
-def test_streams_ndjson_pieces_in_order(wire: OllamaWireServer):
-    model = OllamaChatModel(wire.url, MODEL, timeout=5)
-    pieces = list(model.stream(ASK, max_tokens=64, temperature=0.1))
-    assert len(pieces) > 3
-    assert "".join(pieces) == "Chào bạn, mình là trợ giảng kỹ năng số."
+def test_sends_ollamas_request_shape_with_num_predict(wire: OllamaWireServer):
+    list(OllamaChatModel(wire.url, MODEL, timeout=5).stream(ASK, max_tokens=64, temperature=0.1))
     sent = wire.state.requests[-1]
     assert sent["model"] == MODEL and sent["stream"] is True
     assert sent["messages"][0] == {"role": "system", "content": "Bạn là trợ giảng."}
@@ -41,39 +39,6 @@ def test_lists_models_from_api_tags(wire: OllamaWireServer):
 def test_unknown_model_gives_a_pull_hint(wire: OllamaWireServer):
     with pytest.raises(LLMUnavailableError, match="ollama pull llama9"):
         list(OllamaChatModel(wire.url, "llama9").stream(ASK, max_tokens=8, temperature=0))
-
-
-def test_server_error_500_is_unavailable(wire: OllamaWireServer):
-    wire.state.mode = "error500"
-    with pytest.raises(LLMUnavailableError, match="500"):
-        list(OllamaChatModel(wire.url, MODEL).stream(ASK, max_tokens=8, temperature=0))
-
-
-def test_slow_reply_times_out(wire: OllamaWireServer):
-    wire.state.mode, wire.state.delay = "slow", 3.0
-    with pytest.raises(LLMUnavailableError, match="chậm"):
-        list(OllamaChatModel(wire.url, MODEL, timeout=0.5).stream(ASK, max_tokens=8, temperature=0))
-
-
-def test_dropped_connection_mid_stream_is_unavailable_after_partial_output(wire: OllamaWireServer):
-    wire.state.mode = "drop"
-    got: list[str] = []
-    with pytest.raises(LLMUnavailableError):
-        for piece in OllamaChatModel(wire.url, MODEL, timeout=5).stream(ASK, max_tokens=64, temperature=0):
-            got.append(piece)
-    assert 0 < len(got) < 8
-
-
-def test_truncated_json_line_is_unavailable(wire: OllamaWireServer):
-    wire.state.mode = "garbage"
-    with pytest.raises(LLMUnavailableError):
-        list(OllamaChatModel(wire.url, MODEL, timeout=5).stream(ASK, max_tokens=64, temperature=0))
-
-
-def test_nothing_listening_is_unavailable_with_the_host_in_the_message():
-    host = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(LLMUnavailableError, match="127.0.0.1"):
-        list(OllamaChatModel(host, MODEL, timeout=2).stream(ASK, max_tokens=8, temperature=0))
 
 
 def test_tutor_on_ollama_answers_grounded_and_degrades_when_the_server_fails(built_settings: Settings):

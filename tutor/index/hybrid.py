@@ -12,8 +12,7 @@ import numpy as np
 from tutor.corpus.documents import join_overlapping
 from tutor.diacritics import DiacriticRestorer
 from tutor.index.bm25 import BM25Index
-from tutor.index.faiss_store import FaissStore
-from tutor.protocols import Embedder
+from tutor.protocols import Embedder, VectorStore
 from tutor.text import fold, for_matching
 from tutor.types import Chunk, Hit
 
@@ -52,10 +51,12 @@ class FusionWeights:
 
 
 class HybridRetriever:
+    """The DenseRetriever of the tutor: any VectorStore (FAISS in production) fused with BM25 over the same chunks."""
+
     def __init__(
         self,
         embedder: Embedder,
-        store: FaissStore,
+        store: VectorStore,
         bm25: BM25Index,
         weights: FusionWeights | None = None,
         *,
@@ -80,7 +81,7 @@ class HybridRetriever:
         }
 
     @property
-    def store(self) -> FaissStore:
+    def store(self) -> VectorStore:
         return self._store
 
     def query_vector(self, query: str) -> np.ndarray:
