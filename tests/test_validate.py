@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tutor.cli import app
-from tutor.corpus.validate import validate_corpus
+from tutor.cli.validate import validate_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

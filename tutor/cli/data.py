@@ -89,7 +89,7 @@ def corpus_validate(
     settings = load_settings()
 
     def body() -> None:
-        from tutor.corpus.validate import validate_corpus
+        from tutor.cli.validate import validate_corpus
 
         gold_path = gold or settings.corpus_dir.parent / "eval" / "datasets" / "gold_vi.jsonl"
         report = validate_corpus(settings.corpus_dir, gold_path if gold_path.is_file() else None)

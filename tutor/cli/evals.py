@@ -83,7 +83,8 @@ def eval_run(
     ollama_host: Annotated[str | None, typer.Option("--ollama-host", help="Máy chủ Ollama.")] = None,
     ollama_model: Annotated[str | None, typer.Option("--ollama-model", help="Mô hình Ollama.")] = None,
     fake_ollama: Annotated[
-        bool, typer.Option("--fake-ollama", help="Chạy máy chủ Ollama giả lập trong tiến trình (tự kiểm tra).")
+        bool,
+        typer.Option("--fake-ollama", help="Cho nhà phát triển: chạy Ollama giả lập trong tiến trình (tự kiểm tra)."),
     ] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Chạy tiếp, bỏ qua các câu đã có kết quả.")] = False,
     report: Annotated[
@@ -99,16 +100,16 @@ def eval_run(
     def body() -> None:
         from tutor.evals.dataset import load_gold
         from tutor.evals.session import collect, default_run_name, snapshot_prompts
-        from tutor.testing.ollama_wire import OllamaWireServer, WireState
         from tutor.wiring import build_embedder, build_tutor
 
         load_gold(dataset)  # a malformed dataset is refused before anything is created or loaded
         with ExitStack() as stack:
             s = settings
             if fake_ollama:
-                srv = stack.enter_context(OllamaWireServer(WireState(models=[s.ollama_model])))
-                s = s.model_copy(update={"llm": "ollama", "ollama_host": srv.url, "answer_mode": "generated"})
-                err.print(f"Máy chủ Ollama giả lập ở {srv.url}")
+                from tutor.cli.dev import fake_ollama as start_fake
+
+                s = stack.enter_context(start_fake(s))
+                err.print(f"Máy chủ Ollama giả lập ở {s.ollama_host}")
             label = s.llm if s.answer_mode == "generated" else s.answer_mode
             run_dir = out_dir or RUNS_DIR / default_run_name(label + ("-fake" if fake_ollama else ""))
             s = snapshot_prompts(s, run_dir)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from langchain_core.embeddings import Embeddings
-
+from tutor.errors import MissingExtraError
 from tutor.protocols import Embedder
+
+try:
+    from langchain_core.embeddings import Embeddings
+except ImportError as exc:  # an adapter for users' chains: the `langchain` extra
+    raise MissingExtraError(exc, "langchain", "Bộ chuyển đổi LangChain") from exc
 
 
 class TutorEmbeddings(Embeddings):

@@ -10,14 +10,18 @@ from typing import Any
 
 import jinja2
 
-# Figure + savefig needs no pyplot and no display: safe in a server, a CI box or a thread.
-from matplotlib.figure import Figure
-
+from tutor.errors import MissingExtraError
 from tutor.evals.dataset import GoldItem
 from tutor.evals.records import ItemRecord
 from tutor.evals.report import HEADLINE, format_ci, worst_items
 from tutor.evals.scoring import ItemMetrics
 from tutor.evals.stats import SLICE_METRICS, values_of
+
+try:
+    # Figure + savefig needs no pyplot and no display: safe in a server, a CI box or a thread.
+    from matplotlib.figure import Figure
+except ImportError as exc:  # serving installs without the `eval` extra
+    raise MissingExtraError(exc, "eval", "Biểu đồ của báo cáo đánh giá") from exc
 
 _TEMPLATES = Path(__file__).parent / "templates"
 

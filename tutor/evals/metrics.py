@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tutor.errors import MissingExtraError
 from tutor.text import fold, normalize, sentences, syllables, unify_tones
 
 Location = tuple[str, str]  # (lesson_id, section_id)
@@ -36,7 +37,10 @@ def syllable_tokens(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _pyvi() -> Any:
     # pyvi loads a CRF model at import (about a second); only pay for it when words are asked for.
-    from pyvi import ViTokenizer
+    try:
+        from pyvi import ViTokenizer
+    except ImportError as exc:  # serving installs without the `eval` extra
+        raise MissingExtraError(exc, "eval", "Tách từ tiếng Việt của bộ đánh giá") from exc
 
     return ViTokenizer
 
@@ -255,7 +259,10 @@ def common_syllables(texts: Sequence[str], top_n: int) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _dictionary() -> frozenset[str]:
     # pyvi ships the Vietnamese word list its segmenter was built with (about 31,000 entries, "công an").
-    import pyvi
+    try:
+        import pyvi
+    except ImportError as exc:
+        raise MissingExtraError(exc, "eval", "Từ điển tiếng Việt của bộ đánh giá") from exc
 
     path = Path(pyvi.__file__).parent / "models" / "words.txt"
     lines = path.read_text(encoding="utf-8").splitlines()

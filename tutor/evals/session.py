@@ -259,3 +259,31 @@ def score_run(
     md = write_summary(run_dir, summary)
     (run_dir / REPORT_HTML).write_text(render_html(summary, scored, metrics, gold), encoding="utf-8")
     return summary, md
+
+
+def run_and_score(
+    settings: Settings,
+    tutor: Tutor,
+    embedder: Embedder,
+    *,
+    dataset: Path,
+    runs_dir: Path,
+    limit: int | None,
+    progress: Progress,
+) -> dict[str, Any]:
+    """`tutor eval run` for the service (an operator's POST /api/admin/evals): a new run under `runs_dir`, scored.
+
+    The serving side is handed this function by the composition root; it never imports the harness itself.
+    """
+    run_dir = runs_dir / default_run_name(settings.llm)
+    manifest = collect(
+        settings, tutor, dataset=dataset, run_dir=run_dir, embedder_id=embedder.id, limit=limit, progress=progress
+    )
+    _, markdown = score_run(run_dir, settings, embedder=embedder, dataset=dataset)
+    return {
+        "run_dir": str(run_dir),
+        "completed": manifest.completed,
+        "errors": manifest.errors,
+        "report": str(run_dir / REPORT_HTML),
+        "summary_md": markdown,
+    }

@@ -7,9 +7,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
+from tutor.errors import MissingExtraError
 from tutor.evals.scoring import ItemMetrics
+
+try:
+    from scipy import stats as sps
+except ImportError as exc:  # serving installs without the `eval` extra
+    raise MissingExtraError(exc, "eval", "Thống kê của bộ đánh giá") from exc
 
 RESAMPLES = 2000
 SEED = 20251129

@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from tutor.answering.scope import ScopeModel
-from tutor.index.bm25 import lexical_tokens
+from tutor.errors import MissingExtraError
+from tutor.text import lexical_tokens
+
+try:
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+except ImportError as exc:  # training only: scikit-learn comes with the `dev` extra
+    raise MissingExtraError(exc, "dev", "Huấn luyện bộ phân loại (make scope-train)") from exc
 
 SEED = 20261206
 

@@ -8,22 +8,14 @@ instead of a Python dict, which at 100k chunks would cost every worker tens of m
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from tutor.text import folded_syllables
+from tutor.text import lexical_tokens
 from tutor.types import Chunk, Hit
-
-
-def lexical_tokens(text: str) -> list[str]:
-    """Folded syllables plus adjacent pairs. Most Vietnamese words are two syllables, so the pairs stand in
-    for words ("kich_hoat") without a segmenter; on the gold set this beat pyvi words (eval/results)."""
-    syl = folded_syllables(text)
-    return syl + [f"{a}_{b}" for a, b in itertools.pairwise(syl)]
 
 
 def token_hash(token: str) -> int:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from tutor.errors import MissingExtraError
 from tutor.protocols import Retriever
 from tutor.types import Hit
+
+try:
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+except ImportError as exc:  # an adapter for users' chains: the `langchain` extra
+    raise MissingExtraError(exc, "langchain", "Bộ chuyển đổi LangChain") from exc
 
 
 def hit_to_document(hit: Hit) -> Document:

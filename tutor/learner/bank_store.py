@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from tutor.errors import NotFoundError
 from tutor.learner.bankversion import WRITTEN, BankVersion
 from tutor.learner.calibration import PLACEMENT_SOURCE, PRACTICE_SOURCE, AnswerLog, AnswerRecord
-from tutor.learner.db import Transactional
 from tutor.learner.errors import LearnerConflictError
-from tutor.learner.models import BankVersionRow, ChatMessageRow, HistoryRow, LearnerRow, PlacementRow, as_utc
+from tutor.learner.models import BankVersionRow, ChatMessageRow, HistoryRow, LearnerRow, PlacementRow
+from tutor.sqlstore import Transactional, as_utc
 from tutor.types import Group
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tutor.learner.db import Transactional
 from tutor.learner.errors import LearnerInputError
-from tutor.learner.models import ChatMessageRow, ChatSessionRow, FeedbackRow, LearnerRow, as_utc, utcnow
+from tutor.learner.models import ChatMessageRow, ChatSessionRow, FeedbackRow, LearnerRow
 from tutor.learner.sessions import session_not_found
 from tutor.safety.privacy import redact
+from tutor.sqlstore import Transactional, as_utc, utcnow
 
 MAX_COMMENT_CHARS = 1000
 

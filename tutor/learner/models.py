@@ -14,33 +14,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-#: Stable constraint names, so migrations can refer to them on every backend.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """A stored time as an aware UTC datetime: SQLite returns naive ones, and every value we store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from tutor.auth.models import ApiTokenRow
+from tutor.sqlstore import Base, utcnow
 
 
 def _learner_fk() -> Mapped[str]:
@@ -136,26 +116,6 @@ class CertificateRow(Base):
     level: Mapped[str] = mapped_column(String(16), nullable=False)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-
-
-class ApiTokenRow(Base):
-    """A bearer token: only the sha256 of its random secret is kept, so a leaked database grants nothing."""
-
-    __tablename__ = "api_tokens"
-    __table_args__ = (
-        CheckConstraint("role IN ('learner', 'trainer', 'operator')", name="role_values"),
-        Index("ix_api_tokens_learner", "learner_id"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)
-    #: Set for learner tokens only; trainer and operator tokens belong to no learner.
-    learner_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("learners.id", ondelete="CASCADE"), nullable=True
-    )
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ChatSessionRow(Base):

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tutor.errors import NotFoundError
-from tutor.learner.db import Transactional
-from tutor.learner.models import ChatMessageRow, ChatSessionRow, LearnerRow, as_utc, utcnow
+from tutor.learner.models import ChatMessageRow, ChatSessionRow, LearnerRow
+from tutor.sqlstore import Transactional, as_utc, utcnow
 from tutor.types import Answer, Message
 
 #: Turns of earlier conversation passed to the Tutor for a follow-up; older ones only lengthen the prompt.

@@ -35,11 +35,10 @@ from tutor.learner.models import (
     HistoryRow,
     LearnerRow,
     PlacementRow,
-    as_utc,
-    utcnow,
 )
 from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, PlacementState, parse_group
 from tutor.learner.quizbank import QuizItem
+from tutor.sqlstore import Transactional, as_utc, utcnow
 from tutor.types import Group, Level
 
 #: Elo step: K = max(K_MIN, K_START / (1 + n / K_DECAY)); early answers move the rating more than later ones.
@@ -152,7 +151,7 @@ def check_display_name(value: str | None) -> str | None:
     return check_pseudonym(value, "Tên gọi")
 
 
-class LearnerStore(db.Transactional):
+class LearnerStore(Transactional):
     """All learner data behind one SQLAlchemy engine. Each public method is one transaction."""
 
     def __init__(self, url: str, *, migrate: bool = True, echo: bool = False) -> None:

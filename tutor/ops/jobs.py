@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tutor.answering.tutor import Tutor
+from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.ops.runtime import TutorRuntime
+from tutor.protocols import Embedder
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger("tutor.jobs")
-#: The project's gold sets live here; an eval run names one by file stem, never by an arbitrary path.
-DATASETS_DIR = Path(__file__).resolve().parents[2] / "eval" / "datasets"
 
 
 class JobRunningError(TutorError):
@@ -38,7 +38,7 @@ class EvalUnavailableError(TutorError):
 
 
 class UnknownDatasetError(TutorError):
-    """An eval run names a gold set that is not in eval/datasets/: the request is wrong, the service is fine."""
+    """An eval run names a gold set that is not in Settings.datasets_dir: the request is wrong, the service is fine."""
 
     http_status = 422
     exit_code = 2
@@ -207,52 +207,71 @@ class IndexRebuilds:
         }
 
 
-def dataset_path(name: str) -> Path:
-    path = DATASETS_DIR / f"{name}.jsonl"
+def dataset_path(datasets_dir: Path, name: str) -> Path:
+    """The gold set `name` in `datasets_dir`: a run names one by file stem, never by an arbitrary path."""
+    path = datasets_dir / f"{name}.jsonl"
     if not name.replace("_", "").replace("-", "").isalnum() or not path.is_file():
-        known = ", ".join(sorted(p.stem for p in DATASETS_DIR.glob("*.jsonl"))) or "(chưa có)"
-        raise UnknownDatasetError(f"Không có tập đánh giá '{name}' trong eval/datasets/. Hãy chọn một trong: {known}.")
+        known = ", ".join(sorted(p.stem for p in datasets_dir.glob("*.jsonl"))) or "(chưa có)"
+        raise UnknownDatasetError(f"Không có tập đánh giá '{name}' trong {datasets_dir}. Hãy chọn một trong: {known}.")
     return path
+
+
+class EvalJob(Protocol):
+    """One gold set answered by the serving Tutor into a new run under `runs_dir`, scored; a summary back.
+
+    tutor.evals provides it (`tutor.evals.session.run_and_score`); the composition root hands it in, so
+    operations never import the harness (which needs the `eval` extra).
+    """
+
+    def __call__(
+        self,
+        settings: Settings,
+        tutor: Tutor,
+        embedder: Embedder,
+        *,
+        dataset: Path,
+        runs_dir: Path,
+        limit: int | None,
+        progress: Progress,
+    ) -> dict[str, Any]: ...
 
 
 class EvalRuns:
     """`tutor eval run` from the service: the gold set through the serving Tutor, then scored into a report."""
 
-    def __init__(self, runtime: TutorRuntime, runs_dir: Path, board: JobBoard | None = None) -> None:
+    def __init__(
+        self,
+        runtime: TutorRuntime,
+        runs_dir: Path,
+        load_job: Callable[[], EvalJob] | None,
+        board: JobBoard | None = None,
+    ) -> None:
+        """`load_job` imports the harness when an eval is first asked for; None: this build has no harness."""
         self.runtime = runtime
         self.runs_dir = runs_dir
+        self._load_job = load_job
         self.job = Job("eval-run", board)
 
-    @staticmethod
-    def available() -> None:
-        """Raise EvalUnavailableError (503) when the harness cannot be imported."""
+    def available(self) -> EvalJob:
+        """The eval job; EvalUnavailableError (503) when the harness cannot be loaded in this build."""
+        if self._load_job is None:
+            raise EvalUnavailableError("Bản này không có bộ đánh giá (tutor.evals). Chạy `tutor eval run` ở dòng lệnh.")
         try:
-            import tutor.evals.session  # noqa: F401
+            return self._load_job()
         except Exception as exc:  # noqa: BLE001 - any import failure means: not available in this build
             raise EvalUnavailableError(
-                f"Bộ đánh giá (tutor.evals) chưa dùng được trong bản này: {exc}. Chạy `tutor eval run` ở dòng lệnh."
+                f"Bộ đánh giá (tutor.evals) chưa dùng được trong bản này: {str(exc).rstrip('.')}. "
+                "Chạy `tutor eval run` ở dòng lệnh."
             ) from exc
 
     def start(self, dataset: str = "gold_vi", limit: int | None = None) -> JobStatus:
-        self.available()
-        path = dataset_path(dataset)
-        tutor = self.runtime.tutor  # 503 now, not in the thread, when there is no index
-        return self.job.start(lambda progress: self._run(tutor, path, limit, progress))
-
-    def _run(self, tutor: Tutor, dataset: Path, limit: int | None, progress: Progress) -> dict[str, Any]:
-        from tutor.evals.session import collect, default_run_name, score_run
-
+        run = self.available()
         s = self.runtime.settings
-        run_dir = self.runs_dir / default_run_name(s.llm)
-        embedder = self.runtime.embedder
-        manifest = collect(
-            s, tutor, dataset=dataset, run_dir=run_dir, embedder_id=embedder.id, limit=limit, progress=progress
-        )
-        _, markdown = score_run(run_dir, s, embedder=embedder, dataset=dataset)
-        return {
-            "run_dir": str(run_dir),
-            "completed": manifest.completed,
-            "errors": manifest.errors,
-            "report": str(run_dir / "report.html"),
-            "summary_md": markdown,
-        }
+        path = dataset_path(s.datasets_dir, dataset)
+        tutor = self.runtime.tutor  # 503 now, not in the thread, when there is no index
+
+        def work(progress: Progress) -> dict[str, Any]:
+            embedder = self.runtime.embedder
+            return run(s, tutor, embedder, dataset=path, runs_dir=self.runs_dir, limit=limit, progress=progress)
+
+        return self.job.start(work)
