@@ -64,14 +64,11 @@ def _need_extra() -> None:
 
 def _open(settings: Settings) -> tuple[LearnerStore, QuizBankStore, list[QuizItem]]:
     from tutor.corpus.load import load_lessons
-    from tutor.learner.bank_store import QuizBankStore
-    from tutor.learner.quizbank import lesson_competences, load_quiz_bank
-    from tutor.wiring import build_learner_store
+    from tutor.wiring import build_bank_versions, build_learner_store, load_written_bank
 
-    lessons = load_lessons(settings.lessons_dir)
-    bank = load_quiz_bank(settings.quiz_dir, lesson_competences(lessons))
+    bank = load_written_bank(settings, load_lessons(settings.lessons_dir))
     store = build_learner_store(settings)
-    return store, QuizBankStore(store.engine), bank
+    return store, build_bank_versions(store), bank
 
 
 def _answers(versions: QuizBankStore) -> AnswerLog:
