@@ -16,9 +16,9 @@ from tutor.learner import db
 from tutor.learner.errors import ItemNotAskedError, PlacementFinishedError
 from tutor.learner.models import Base
 from tutor.learner.quizbank import QuizItem
-from tutor.learner.service import LearnerService, overall_level
+from tutor.learner.service import LearnerService
 from tutor.learner.sessions import ChatSessions
-from tutor.learner.store import DomainLevel, LearnerStore
+from tutor.learner.store import LearnerStore
 from tutor.types import Answer, Group, Lesson, Level
 
 NEW_TABLES = {"api_tokens", "chat_sessions", "chat_messages", "feedback"}
@@ -64,16 +64,6 @@ def service(tmp_path: Path, real_bank: list[QuizItem], real_lessons: dict[str, L
     store = LearnerStore(db.sqlite_url(tmp_path / "l.sqlite3"))
     yield LearnerService(store, real_bank, real_lessons, tmp_path / "key.pem")
     store.close()
-
-
-def test_the_learners_level_is_the_median_of_placed_domains() -> None:
-    def levels(*values: Level) -> dict[int, DomainLevel]:
-        return {i: DomainLevel(i, v, 0.0, 0.5) for i, v in enumerate(values, start=1)}
-
-    assert overall_level({}) is Level.CO_BAN
-    assert overall_level(levels(Level.NANG_CAO, Level.CO_BAN, Level.TRUNG_CAP)) is Level.TRUNG_CAP
-    assert overall_level(levels(Level.NANG_CAO, Level.CO_BAN)) is Level.CO_BAN  # a tie goes to the lower
-    assert overall_level(levels(*([Level.NANG_CAO] * 5), Level.CO_BAN)) is Level.NANG_CAO
 
 
 def test_placement_belongs_to_its_learner_and_ends_for_good(service: LearnerService) -> None:
