@@ -67,8 +67,8 @@ def service(tmp_path: Path, real_bank: list[QuizItem], real_lessons: dict[str, L
 
 
 def test_placement_belongs_to_its_learner_and_ends_for_good(service: LearnerService) -> None:
-    me = service.create_learner(Group.CONG_CHUC, True).id
-    other = service.create_learner(Group.CONG_CHUC, True).id
+    me = service.store.create_learner(Group.CONG_CHUC, True).id
+    other = service.store.create_learner(Group.CONG_CHUC, True).id
     step = service.start_placement(me, domain=4)
     assert step.item is not None
     with pytest.raises(NotFoundError):
@@ -90,7 +90,7 @@ def test_placement_belongs_to_its_learner_and_ends_for_good(service: LearnerServ
 
 
 def test_profile_recommends_only_lessons_written_for_the_learners_group(service: LearnerService) -> None:
-    me = service.create_learner(Group.HOC_SINH, True).id
+    me = service.store.create_learner(Group.HOC_SINH, True).id
     profile = service.profile(me, limit=50)
     assert profile.recommendations
     for rec in profile.recommendations:
@@ -99,7 +99,7 @@ def test_profile_recommends_only_lessons_written_for_the_learners_group(service:
 
 
 def test_certificate_is_issued_once_per_passed_attempt(service: LearnerService) -> None:
-    me = service.create_learner(Group.NGUOI_DAN, True).id
+    me = service.store.create_learner(Group.NGUOI_DAN, True).id
     attempt = service.start_final_test(me)
     service.submit_final_test(me, attempt.attempt_id, {i.id: i.answer for i in attempt.items})
     first = service.issue_certificate(me)

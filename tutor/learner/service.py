@@ -47,7 +47,7 @@ from tutor.learner.placement import (
     PlacementState,
 )
 from tutor.learner.quizbank import QuizItem
-from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, Preferences, SkillRating
+from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, SkillRating
 from tutor.types import Group, Lesson, Level
 
 #: Certificate ids are derived from the graded attempt, so issuing twice returns the same certificate.
@@ -177,18 +177,6 @@ class LearnerService:
         self._key_lock = threading.Lock()
 
     # -- learners and profile --------------------------------------------------------------------------------
-
-    def create_learner(
-        self,
-        group: Group | str,
-        consent: bool,
-        *,
-        age_band: str | None = None,
-        pseudonym: str | None = None,
-        prefs: Preferences | None = None,
-    ) -> LearnerProfile:
-        """Enrol a learner; refused unless `consent` is exactly True (Decree 13/2023: silence is not consent)."""
-        return self.store.create_learner(group, consent, age_band=age_band, prefs=prefs, pseudonym=pseudonym)
 
     def profile(self, learner_id: str, *, limit: int = 5) -> Profile:
         snap = self.store.snapshot(learner_id)
