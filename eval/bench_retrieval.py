@@ -38,12 +38,12 @@ from tutor.evals.dataset import GoldItem, load_gold
 from tutor.index.bm25 import BM25Index
 from tutor.index.build import build_index
 from tutor.index.embed_cache import EmbeddingCache
-from tutor.index.faiss_store import FaissStore, load_index
+from tutor.index.faiss_store import FaissStore
 from tutor.index.hybrid import HybridRetriever
 from tutor.testing.service import free_port, running
 from tutor.text import for_matching
 from tutor.types import Chunk, Group, Level, Message
-from tutor.wiring import build_embedder
+from tutor.wiring import build_embedder, build_retriever, retriever_over
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -137,8 +137,7 @@ def query_latency(settings: Settings, threads: int) -> dict[str, float]:
     """Warm query latency over the gold questions with the embedder on `threads`: the question's embedding alone,
     and the whole retrieval (embed + search + fuse)."""
     embedder = build_embedder(settings, threads=threads)
-    store, _ = load_index(settings.index_dir, embedder.id)
-    retriever = HybridRetriever(embedder, store, BM25Index(store.chunks))
+    retriever = build_retriever(settings, embedder)
     items = [i for i in load_gold(ROOT / "eval" / "datasets" / "gold_vi.jsonl") if i.gold]
     for item in items[:10]:
         retriever.retrieve(item.question + " ?", 4)  # warm up, without filling the query cache for the run
@@ -243,7 +242,7 @@ def bench_scale(settings: Settings, retriever: HybridRetriever, n: int) -> dict[
     vecs = base_vecs[picks] + 0.05 * rng.standard_normal((n, base_vecs.shape[1])).astype(np.float32)
     t0 = time.perf_counter()
     store = FaissStore.from_vectors(vecs, chunks)
-    big = HybridRetriever(retriever._embedder, store, BM25Index(chunks))
+    big = retriever_over(retriever._embedder, store)
     build_s = time.perf_counter() - t0
     qs = QUESTIONS * 10
     faiss_lat, hybrid_lat = [], []
@@ -393,9 +392,7 @@ def main() -> None:
         return
 
     settings = Settings()
-    embedder = build_embedder(settings)
-    store, _ = load_index(settings.index_dir, embedder.id)
-    retriever = HybridRetriever(embedder, store, BM25Index(store.chunks))
+    retriever = build_retriever(settings, build_embedder(settings))
     items = [i for i in load_gold(ROOT / "eval" / "datasets" / "gold_vi.jsonl") if i.gold]
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d %H:%M")}
 

@@ -22,14 +22,11 @@ from tutor.answering.tutor import extract_passages
 from tutor.config import Settings
 from tutor.evals.dataset import load_gold
 from tutor.evals.metrics import coverage
-from tutor.index.bm25 import BM25Index
-from tutor.index.faiss_store import load_index
-from tutor.index.hybrid import HybridRetriever
 from tutor.llm.gguf import QWEN_05B, assemble
 from tutor.safety.injection import screen_hits
 from tutor.text import sentences
 from tutor.types import Group, Hit, Level
-from tutor.wiring import build_embedder
+from tutor.wiring import build_embedder, build_retriever
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,9 +63,7 @@ def main() -> None:
     from llama_cpp import Llama
 
     settings = Settings()
-    embedder = build_embedder(settings)
-    store, _ = load_index(settings.index_dir, embedder.id)
-    retriever = HybridRetriever(embedder, store, BM25Index(store.chunks))
+    retriever = build_retriever(settings, build_embedder(settings))
     vocab = Llama(model_path=str(assemble(QWEN_05B, settings.models_dir)), vocab_only=True, verbose=False)
     prompts = Prompts(settings.prompts_dir)
     items = [i for i in load_gold(ROOT / "eval" / "datasets" / "gold_vi.jsonl") if i.answerable and i.key_points]

@@ -124,11 +124,11 @@ def test_chat_page_is_served_in_vietnamese(client: TestClient):
 def test_the_quiz_bank_is_loaded_once_at_start_up_not_by_the_first_placement(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
-    import tutor.api.deps as deps
+    import tutor.learner.quizbank as quizbank
 
     loads: list[int] = []
-    real = deps.load_quiz_bank
-    monkeypatch.setattr(deps, "load_quiz_bank", lambda *a, **kw: loads.append(1) or real(*a, **kw))
+    real = quizbank.load_quiz_bank
+    monkeypatch.setattr(quizbank, "load_quiz_bank", lambda *a, **kw: loads.append(1) or real(*a, **kw))
     app = create_app(settings.model_copy(update={"corpus_dir": ROOT / "corpus"}))
     assert loads == []
     with TestClient(app) as client:

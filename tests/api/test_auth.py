@@ -63,8 +63,8 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
     def bearer(role: str, learner_id: str | None = None) -> H:
         return {"Authorization": f"Bearer {tokens.create(role, learner_id).secret}"}
 
-    a = learners.create_learner("nguoi-dan", True).id
-    b = learners.create_learner("hoc-sinh", True).id
+    a = services.store.create_learner("nguoi-dan", True).id
+    b = services.store.create_learner("hoc-sinh", True).id
     headers = {
         "learner": bearer("learner", a),
         "other": bearer("learner", b),

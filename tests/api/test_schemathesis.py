@@ -79,7 +79,7 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
     # read timeout (a timeout, not a 5xx), so it happens here, before any request is timed.
     services.evals.available()
     learners = services.learners()
-    me = learners.create_learner("nguoi-dan", True).id
+    me = services.store.create_learner("nguoi-dan", True).id
     session = services.sessions.create(me).id
     services.sessions.add_exchange(me, session, tutor.answer("mã OTP"))
     ids = {

@@ -16,9 +16,9 @@ from tutor.learner import db
 from tutor.learner.errors import ItemNotAskedError, PlacementFinishedError
 from tutor.learner.models import Base
 from tutor.learner.quizbank import QuizItem
-from tutor.learner.service import LearnerService, overall_level
+from tutor.learner.service import LearnerService
 from tutor.learner.sessions import ChatSessions
-from tutor.learner.store import DomainLevel, LearnerStore
+from tutor.learner.store import LearnerStore
 from tutor.types import Answer, Group, Lesson, Level
 
 NEW_TABLES = {"api_tokens", "chat_sessions", "chat_messages", "feedback"}
@@ -66,19 +66,9 @@ def service(tmp_path: Path, real_bank: list[QuizItem], real_lessons: dict[str, L
     store.close()
 
 
-def test_the_learners_level_is_the_median_of_placed_domains() -> None:
-    def levels(*values: Level) -> dict[int, DomainLevel]:
-        return {i: DomainLevel(i, v, 0.0, 0.5) for i, v in enumerate(values, start=1)}
-
-    assert overall_level({}) is Level.CO_BAN
-    assert overall_level(levels(Level.NANG_CAO, Level.CO_BAN, Level.TRUNG_CAP)) is Level.TRUNG_CAP
-    assert overall_level(levels(Level.NANG_CAO, Level.CO_BAN)) is Level.CO_BAN  # a tie goes to the lower
-    assert overall_level(levels(*([Level.NANG_CAO] * 5), Level.CO_BAN)) is Level.NANG_CAO
-
-
 def test_placement_belongs_to_its_learner_and_ends_for_good(service: LearnerService) -> None:
-    me = service.create_learner(Group.CONG_CHUC, True).id
-    other = service.create_learner(Group.CONG_CHUC, True).id
+    me = service.store.create_learner(Group.CONG_CHUC, True).id
+    other = service.store.create_learner(Group.CONG_CHUC, True).id
     step = service.start_placement(me, domain=4)
     assert step.item is not None
     with pytest.raises(NotFoundError):
@@ -100,7 +90,7 @@ def test_placement_belongs_to_its_learner_and_ends_for_good(service: LearnerServ
 
 
 def test_profile_recommends_only_lessons_written_for_the_learners_group(service: LearnerService) -> None:
-    me = service.create_learner(Group.HOC_SINH, True).id
+    me = service.store.create_learner(Group.HOC_SINH, True).id
     profile = service.profile(me, limit=50)
     assert profile.recommendations
     for rec in profile.recommendations:
@@ -109,7 +99,7 @@ def test_profile_recommends_only_lessons_written_for_the_learners_group(service:
 
 
 def test_certificate_is_issued_once_per_passed_attempt(service: LearnerService) -> None:
-    me = service.create_learner(Group.NGUOI_DAN, True).id
+    me = service.store.create_learner(Group.NGUOI_DAN, True).id
     attempt = service.start_final_test(me)
     service.submit_final_test(me, attempt.attempt_id, {i.id: i.answer for i in attempt.items})
     first = service.issue_certificate(me)

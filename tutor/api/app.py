@@ -22,7 +22,7 @@ from tutor.api.bodylimit import BodySizeLimit
 from tutor.api.deps import Services, rate_limited
 from tutor.api.fairness import ClientFairness
 from tutor.api.headers import SecurityHeaders, security_headers
-from tutor.api.ratelimit import LLM_ROUTES, RateLimits, caller_of
+from tutor.api.ratelimit import LLM_ROUTES, caller_of
 from tutor.api.routes import (
     admin,
     chat,
@@ -39,18 +39,13 @@ from tutor.api.routes import (
 from tutor.api.routes import lessons as lesson_routes
 from tutor.api.routes.pages import STATIC
 from tutor.api.schemas import ErrorOut
-from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
 from tutor.errors import TutorError
-from tutor.learner.feedback import FeedbackStore
 from tutor.learner.quizbank import QuizItem
-from tutor.learner.sessions import ChatSessions
 from tutor.learner.store import LearnerStore
 from tutor.logs import log_dir_for, setup_logging
-from tutor.ops.jobs import EvalRuns, IndexRebuilds
-from tutor.ops.runtime import TutorRuntime
 from tutor.protocols import Embedder
-from tutor.speech.cache import SpeechCache
+from tutor.pydantic_vi import describe
 from tutor.types import Lesson
 
 log = logging.getLogger("tutor.api")
@@ -69,54 +64,6 @@ _HTTP_MESSAGES = {
 def _field(loc: Sequence[Any]) -> str:
     # loc starts with "body" / "query" / "path"; the learner only needs the field name.
     return ".".join(str(p) for p in loc[1:]) or "nội dung"
-
-
-_KINDS = {
-    "string": "chuỗi chữ",
-    "int": "số nguyên",
-    "float": "số",
-    "bool": "true hoặc false",
-    "dict": "đối tượng JSON {…}",
-    "model": "đối tượng JSON {…}",
-    "model_attributes": "đối tượng JSON {…}",
-    "list": "danh sách […]",
-    "datetime": "ngày giờ",
-    "uuid": "mã UUID",
-}
-
-
-def _vietnamese(error: dict[str, Any]) -> str:
-    """One pydantic error in words a learner or a volunteer developer can act on (never pydantic's English)."""
-    kind, where, ctx = error.get("type", ""), _field(error.get("loc", ())), error.get("ctx") or {}
-    if kind == "json_invalid":
-        return "nội dung gửi lên không phải JSON hợp lệ (kiểm tra dấu ngoặc, dấu phẩy, dấu nháy)"
-    if kind == "missing":
-        return f"thiếu trường '{where}'"
-    if kind in ("enum", "literal_error"):
-        return f"'{where}' không nhận giá trị {error.get('input')!r}; chọn một trong: {ctx.get('expected', '')}"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        expected = _KINDS.get(kind.rsplit("_", 1)[0])
-        return f"'{where}' sai kiểu dữ liệu" + (f" (cần {expected})" if expected else "")
-    bounds = {
-        "greater_than_equal": "phải từ {ge} trở lên",
-        "greater_than": "phải lớn hơn {gt}",
-        "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
-        "less_than": "phải nhỏ hơn {lt}",
-        "string_too_long": "dài quá {max_length} ký tự",
-        "string_too_short": "cần ít nhất {min_length} ký tự",
-        "too_long": "có quá {max_length} phần tử",
-        "too_short": "cần ít nhất {min_length} phần tử",
-    }
-    if kind in bounds:
-        try:
-            return f"'{where}' " + bounds[kind].format(**ctx)
-        except (KeyError, IndexError):
-            return f"'{where}' nằm ngoài giới hạn cho phép"
-    if kind == "extra_forbidden":
-        return f"'{where}' không phải trường được nhận"
-    if kind == "recursion_loop":
-        return f"'{where}' lồng nhau quá sâu"
-    return f"'{where}' không hợp lệ"
 
 
 def _wants_page(request: Request) -> bool:
@@ -153,7 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        where = "; ".join(_vietnamese(dict(e)) for e in exc.errors())
+        where = "; ".join(describe(dict(e), _field(e.get("loc", ()))) for e in exc.errors())
         return _error(request, 422, "RequestValidationError", f"Yêu cầu không hợp lệ: {where}.")
 
     @app.exception_handler(StarletteHTTPException)
@@ -173,39 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = security_headers(frame, request.url.path, authorized="authorization" in request.headers)
         message = "Máy chủ gặp lỗi không mong đợi. Hãy thử lại sau ít phút."
         return _error(request, 500, "InternalError", message, headers)
-
-
-def build_services(
-    settings: Settings,
-    tutor: Tutor | None = None,
-    *,
-    embedder: Embedder | None = None,
-    store: LearnerStore | None = None,
-    bank: Sequence[QuizItem] | None = None,
-    lessons: Mapping[str, Lesson] | None = None,
-) -> Services:
-    """Build what the app serves with. Parts passed in (tests, the CLI) are used instead of being loaded."""
-    from tutor.wiring import build_learner_store, build_shared_state, build_speaker, load_eval_job
-
-    shared = build_shared_state(settings)  # several workers without Redis are refused here, before any model loads
-    limits = RateLimits.from_settings(settings, shared.limits_storage)  # so is a malformed limit
-    runtime = TutorRuntime.from_settings(settings, tutor=tutor, embedder=embedder, lessons=lessons)
-    store = store or build_learner_store(settings)
-    return Services(
-        settings=settings,
-        runtime=runtime,
-        store=store,
-        tokens=TokenStore(store.engine),
-        sessions=ChatSessions(store.engine),
-        feedback=FeedbackStore(store.engine),
-        usage=shared.usage,
-        rebuilds=IndexRebuilds(runtime, shared.jobs),
-        evals=EvalRuns(runtime, settings.data_dir / "eval-runs", load_eval_job, shared.jobs),
-        limits=limits,
-        bank=bank,
-        speaker=build_speaker(settings),
-        speech_cache=SpeechCache(settings.speech_cache_dir),
-    )
 
 
 def _load_quiz_bank(services: Services) -> None:
@@ -234,8 +148,11 @@ def create_app(
     A missing or mismatched index does not stop the service: chat answers 503 with the rebuild hint and
     /readyz says what is wrong, so an operator can rebuild (POST /api/admin/index/rebuild) without a restart.
     """
+    from tutor.api.services import build_services
+    from tutor.wiring import Prebuilt
+
     owns_store = store is None
-    services = build_services(settings, tutor, embedder=embedder, store=store, bank=bank, lessons=lessons)
+    services = build_services(settings, Prebuilt(tutor, embedder, store, bank, lessons))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -275,6 +192,22 @@ def create_app(
         _document_limits(module.router.routes)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def create_unconfigured_app(problem: TutorError) -> FastAPI:
+    """What a worker serves when its settings are wrong: the Vietnamese reason, 503 JSON (or a page), on every path.
+
+    A health check then fails with the reason an operator can act on, where a worker that raised would print a
+    traceback and be restarted by its supervisor, again and again.
+    """
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unavailable(request: Request) -> Response:
+        return _error(request, problem.http_status, type(problem).__name__, str(problem))
+
+    app.add_middleware(SecurityHeaders, frame_ancestors="'none'")
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -16,9 +16,8 @@ from tutor.api.ratelimit import RateLimits, budget_of, caller_of
 from tutor.auth.policy import Principal, Role, learner_of, require_role
 from tutor.auth.tokens import TokenStore
 from tutor.config import Settings
-from tutor.learner.bank_store import QuizBankStore
+from tutor.learner.accounts import LearnerAccounts
 from tutor.learner.feedback import FeedbackStore
-from tutor.learner.quizbank import QuizItem, lesson_competences, load_quiz_bank
 from tutor.learner.service import LearnerService
 from tutor.learner.sessions import ChatSessions
 from tutor.learner.store import LearnerStore
@@ -31,11 +30,12 @@ from tutor.speech.cache import SpeechCache
 
 @dataclass
 class Services:
-    """Everything a request may need, built once by create_app."""
+    """Everything a request may need, built once by tutor.api.services.build_services."""
 
     settings: Settings
     runtime: TutorRuntime
     store: LearnerStore
+    accounts: LearnerAccounts
     tokens: TokenStore
     sessions: ChatSessions
     feedback: FeedbackStore
@@ -43,7 +43,8 @@ class Services:
     rebuilds: IndexRebuilds
     evals: EvalRuns
     limits: RateLimits
-    bank: Sequence[QuizItem] | None = None
+    #: Builds the learner journey when first asked for (it reads the quiz bank, about a second of YAML).
+    load_learners: Callable[[], LearnerService]
     #: The offline read-aloud engine (None: switched off) and its on-disk cache.
     speaker: Speaker | None = None
     speech_cache: SpeechCache | None = None
@@ -54,12 +55,7 @@ class Services:
         """Loaded on first use: chat works without a quiz bank; placement answers 503 until there is one."""
         with self._lock:
             if self._learners is None:
-                lessons = dict(self.runtime.lessons)
-                bank = self.bank
-                if bank is None:
-                    bank = load_quiz_bank(self.settings.quiz_dir, lesson_competences(lessons.values()))
-                versions = QuizBankStore(self.store.engine)
-                self._learners = LearnerService(self.store, bank, lessons, self.settings.signing_key_path, versions)
+                self._learners = self.load_learners()
             return self._learners
 
 
@@ -81,8 +77,8 @@ def get_tutor(services: ServicesDep) -> Tutor:
     return services.runtime.tutor
 
 
-def get_store(services: ServicesDep) -> LearnerStore:
-    return services.store
+def get_accounts(services: ServicesDep) -> LearnerAccounts:
+    return services.accounts
 
 
 def get_learners(services: ServicesDep) -> LearnerService:
@@ -103,7 +99,7 @@ def get_usage(services: ServicesDep) -> Usage:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TutorDep = Annotated[Tutor, Depends(get_tutor)]
-StoreDep = Annotated[LearnerStore, Depends(get_store)]
+AccountsDep = Annotated[LearnerAccounts, Depends(get_accounts)]
 LearnersDep = Annotated[LearnerService, Depends(get_learners)]
 SessionsDep = Annotated[ChatSessions, Depends(get_sessions)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]

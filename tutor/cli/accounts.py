@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -11,18 +11,8 @@ from tutor.cli.common import err, load_settings, out, run
 from tutor.learner import AGE_BANDS
 from tutor.types import Group
 
-if TYPE_CHECKING:  # the database layer loads only when a command runs: `tutor --help` stays fast
-    from tutor.config import Settings
-    from tutor.learner.store import LearnerStore
-
 learner_app = typer.Typer(help="Hồ sơ học viên: tạo (cần đồng ý), xem tiến độ, xóa hẳn.", no_args_is_help=True)
 token_app = typer.Typer(help="Mã truy cập cho học viên, tập huấn viên, quản trị viên.", no_args_is_help=True)
-
-
-def _store(settings: Settings) -> LearnerStore:
-    from tutor.wiring import build_learner_store
-
-    return build_learner_store(settings)
 
 
 @learner_app.command("create")
@@ -43,23 +33,17 @@ def learner_create(
     settings = load_settings()
 
     def body() -> None:
-        store = _store(settings)
-        try:
-            if with_token:  # the learner and the token in one transaction
-                learner, issued = store.enrol(
-                    group, consent, age_band=age_band, pseudonym=pseudonym, display_name=name
-                )
-            else:
-                learner = store.create_learner(
-                    group, consent, age_band=age_band, pseudonym=pseudonym, display_name=name
-                )
-            out.print(f"id: {learner.id}\nbí danh: {escape(learner.pseudonym)}\nnhóm: {learner.group.label}")
-            if learner.display_name:
-                out.print(f"tên gọi: {escape(learner.display_name)}")
-            if with_token:
-                out.print(f"mã học viên (chỉ hiện một lần): {issued.secret}")
-        finally:
-            store.close()
+        from tutor.wiring import open_accounts
+
+        with open_accounts(settings) as accounts:
+            learner, issued = accounts.enrol(
+                group, consent, age_band=age_band, pseudonym=pseudonym, display_name=name, token=with_token
+            )
+        out.print(f"id: {learner.id}\nbí danh: {escape(learner.pseudonym)}\nnhóm: {learner.group.label}")
+        if learner.display_name:
+            out.print(f"tên gọi: {escape(learner.display_name)}")
+        if issued is not None:
+            out.print(f"mã học viên (chỉ hiện một lần): {issued.secret}")
 
     run(body)
 
@@ -73,19 +57,12 @@ def learner_show(learner_id: Annotated[str, typer.Argument(help="Mã (id) học 
         from rich.table import Table
 
         from tutor.corpus.load import load_lessons
-        from tutor.learner.bank_store import QuizBankStore
         from tutor.learner.path import DOMAIN_NAMES
-        from tutor.learner.quizbank import lesson_competences, load_quiz_bank
-        from tutor.learner.service import LearnerService
+        from tutor.wiring import build_learner_service, open_learner_store
 
         lessons = {lesson.id: lesson for lesson in load_lessons(settings.lessons_dir)}
-        bank = load_quiz_bank(settings.quiz_dir, lesson_competences(lessons.values()))
-        store = _store(settings)
-        try:
-            versions = QuizBankStore(store.engine)
-            p = LearnerService(store, bank, lessons, settings.signing_key_path, versions).profile(learner_id)
-        finally:
-            store.close()
+        with open_learner_store(settings) as store:
+            p = build_learner_service(settings, store, lessons).profile(learner_id)
         who = p.learner
         called = f" ({escape(who.display_name)})" if who.display_name else ""
         out.print(f"[bold]{escape(who.pseudonym)}[/]{called} · {who.group.label} · trình độ chung: {p.level.label}")
@@ -121,15 +98,10 @@ def learner_delete(
         raise typer.Exit(1)
 
     def body() -> None:
-        from tutor.logs import log_dir_for, purge_learner_logs
+        from tutor.wiring import open_accounts
 
-        store = _store(settings)
-        try:
-            pseudonym = store.get_learner(learner_id).pseudonym
-            counts = store.delete_learner(learner_id)
-        finally:
-            store.close()
-        counts["log_lines"] = purge_learner_logs(log_dir_for(settings.data_dir), learner_id, pseudonym=pseudonym)
+        with open_accounts(settings) as accounts:
+            counts = accounts.erase(learner_id)
         total = sum(counts.values())
         detail = ", ".join(f"{table} {n}" for table, n in counts.items() if n)
         out.print(f"Đã xóa {total} dòng ({detail}).")
@@ -146,13 +118,10 @@ def token_create(
     settings = load_settings()
 
     def body() -> None:
-        from tutor.auth.tokens import TokenStore
+        from tutor.wiring import open_accounts
 
-        store = _store(settings)
-        try:
-            issued = TokenStore(store.engine).create(role, learner)
-        finally:
-            store.close()
+        with open_accounts(settings) as accounts:
+            issued = accounts.tokens.create(role, learner)
         err.print(f"Đã tạo mã {issued.info.id} cho {issued.info.role.label}. Chép lại ngay: mã không hiện lại lần nữa.")
         print(issued.secret)
 
@@ -167,13 +136,10 @@ def token_list(
     settings = load_settings()
 
     def body() -> None:
-        from tutor.auth.tokens import TokenStore
+        from tutor.wiring import open_accounts
 
-        store = _store(settings)
-        try:
-            tokens = TokenStore(store.engine).find(learner_id=learner)
-        finally:
-            store.close()
+        with open_accounts(settings) as accounts:
+            tokens = accounts.tokens.find(learner_id=learner)
         # Plain columns, never cut: an id is copied from here into `tutor token revoke`, whatever the terminal width.
         rows = [("id", "vai trò", "học viên", "tạo lúc", "thu hồi lúc")]
         for t in tokens:
@@ -196,13 +162,10 @@ def token_revoke(
     settings = load_settings()
 
     def body() -> None:
-        from tutor.auth.tokens import TokenStore
+        from tutor.wiring import open_accounts
 
-        store = _store(settings)
-        try:
-            info = TokenStore(store.engine).revoke(token_id)
-        finally:
-            store.close()
+        with open_accounts(settings) as accounts:
+            info = accounts.tokens.revoke(token_id)
         out.print(f"Đã thu hồi mã {info.id} ({info.role.label}).")
 
     run(body)

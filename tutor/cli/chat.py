@@ -109,40 +109,38 @@ def chat(
     settings = load_settings()
 
     def body() -> None:
-        from tutor.wiring import build_learner_store, build_tutor
+        from contextlib import ExitStack
 
-        store = build_learner_store(settings) if learner else None
-        try:
+        from tutor.wiring import build_tutor, open_learner_store
+
+        with ExitStack() as stack:
             lvl, grp, save = level or Level.CO_BAN, group or Group.NGUOI_DAN, None
-            if store is not None and learner is not None:
-                lvl, grp, save = _learner_session(store, learner, level, group)
+            if learner is not None:
+                store = stack.enter_context(open_learner_store(settings))
+                lvl, grp, save = _learner_session(settings, store, learner, level, group)
             tutor = build_tutor(settings)
             err.print(
                 f"Trình độ {lvl.label}, nhóm {grp.label}. Gõ câu hỏi rồi Enter; /moi: bắt đầu lại; Ctrl-D: thoát."
             )
             _repl(tutor, lvl, grp, save)
-        finally:
-            if store is not None:
-                store.close()
 
     run(body)
 
 
 def _learner_session(
-    store: LearnerStore, learner_id: str, level: Level | None, group: Group | None
+    settings: Settings, store: LearnerStore, learner_id: str, level: Level | None, group: Group | None
 ) -> tuple[Level, Group, SaveAnswer]:
     """The learner's own level and group, and a new web-visible session each answer is saved to."""
-    from tutor.learner.service import overall_level
-    from tutor.learner.sessions import ChatSessions
+    from tutor.wiring import build_accounts, build_chat_sessions
 
-    profile = store.get_learner(learner_id)
-    sessions = ChatSessions(store.engine)
+    pitched_level, pitched_group = build_accounts(settings, store).pitch(learner_id, level, group)
+    sessions = build_chat_sessions(store)
     session = sessions.create(learner_id)
 
     def save(answer: Answer) -> None:
         sessions.add_exchange(learner_id, session.id, answer)
 
-    return level or overall_level(store.domain_levels(learner_id)), group or profile.group, save
+    return pitched_level, pitched_group, save
 
 
 def _repl(tutor: Tutor, level: Level, group: Group, save: SaveAnswer | None = None) -> None:

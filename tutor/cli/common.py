@@ -21,16 +21,14 @@ T = TypeVar("T")
 
 
 def load_settings() -> Settings:
-    from pydantic import ValidationError
-
-    from tutor.config import Settings
+    """The settings, or the Vietnamese line that says which variable is wrong and exit 2."""
+    from tutor.config import load_settings as read_settings
 
     try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(f"TUTOR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        err.print(f"[red]Cấu hình sai:[/] {problems}")
-        raise typer.Exit(2) from exc
+        return read_settings()
+    except TutorError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(exc.exit_code) from exc
 
 
 def run(fn: Callable[[], T], *, failing: str | None = None) -> T:

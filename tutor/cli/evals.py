@@ -151,7 +151,7 @@ def _report(
     from tutor.evals.judge import DiskVerdictCache, Judge
     from tutor.evals.session import score_run
     from tutor.index.embed_cache import EmbeddingCache
-    from tutor.llm.ollama import OllamaChatModel
+    from tutor.wiring import build_judge_model
 
     # Passages hit the cache `tutor index build` filled; answer sentences get a cache of their own.
     passages = EmbeddingCache(settings.embed_cache_dir)
@@ -160,10 +160,7 @@ def _report(
     the_judge: Judge | None = None
     if judge:
         cache = DiskVerdictCache(settings.data_dir / "cache" / "judge")
-        model = OllamaChatModel(
-            judge_host or settings.ollama_host, judge_model or settings.ollama_model, timeout=settings.llm_timeout
-        )
-        the_judge = Judge(model, Prompts(settings.prompts_dir), cache)
+        the_judge = Judge(build_judge_model(settings, judge_host, judge_model), Prompts(settings.prompts_dir), cache)
     try:
         with bar("Chấm điểm") as update:
             _, md = score_run(

@@ -18,10 +18,9 @@ from tutor.learner.errors import LearnerInputError
 if TYPE_CHECKING:
     from tutor.config import Settings
     from tutor.learner.bank_store import QuizBankStore
+    from tutor.learner.bankversion import VersionedBank
     from tutor.learner.calibration import AnswerLog
     from tutor.learner.dif import DifResult
-    from tutor.learner.quizbank import QuizItem
-    from tutor.learner.store import LearnerStore
 
 quiz_app = typer.Typer(
     help="Ngân hàng câu hỏi: hiệu chỉnh độ khó từ câu trả lời, kiểm tra công bằng, áp dụng phiên bản mới.",
@@ -62,16 +61,17 @@ def _need_extra() -> None:
         ) from None
 
 
-def _open(settings: Settings) -> tuple[LearnerStore, QuizBankStore, list[QuizItem]]:
+@contextmanager
+def _bank(settings: Settings) -> Iterator[tuple[QuizBankStore, VersionedBank]]:
+    """The bank's versions and answers in the learner store, and the bank as written; the store is closed after."""
     from tutor.corpus.load import load_lessons
-    from tutor.learner.bank_store import QuizBankStore
-    from tutor.learner.quizbank import lesson_competences, load_quiz_bank
-    from tutor.wiring import build_learner_store
+    from tutor.learner.bankversion import VersionedBank
+    from tutor.wiring import build_bank_versions, load_written_bank, open_learner_store
 
-    lessons = load_lessons(settings.lessons_dir)
-    bank = load_quiz_bank(settings.quiz_dir, lesson_competences(lessons))
-    store = build_learner_store(settings)
-    return store, QuizBankStore(store.engine), bank
+    written = load_written_bank(settings, load_lessons(settings.lessons_dir))
+    with open_learner_store(settings) as store:
+        versions = build_bank_versions(store)
+        yield versions, VersionedBank(written, versions)
 
 
 def _answers(versions: QuizBankStore) -> AnswerLog:
@@ -116,24 +116,19 @@ def calibrate_cmd(
     def body() -> None:
         from dataclasses import replace
 
-        from tutor.learner.bankversion import VersionedBank
         from tutor.learner.calibration import DEFAULT_CALIBRATION, calibrate
         from tutor.learner.dif import audit
         from tutor.learner.proposal import report_markdown, to_json
 
         _need_extra()
-        store, versions, written = _open(settings)
-        try:
-            with _steps() as step:
-                step("Đọc câu trả lời đã lưu")
-                log = _answers(versions)
-                based_on, bank = VersionedBank(written, versions).current()
-                config = replace(DEFAULT_CALIBRATION, min_answers=min_answers)
-                result = calibrate(bank, log, based_on=based_on, anchors=anchor, config=config, progress=step)
-                step("Kiểm tra công bằng (DIF) giữa các nhóm và kiểu gõ")
-                dif = audit(log, result.abilities)
-        finally:
-            store.close()
+        with _bank(settings) as (versions, banks), _steps() as step:
+            step("Đọc câu trả lời đã lưu")
+            log = _answers(versions)
+            based_on, bank = banks.current()
+            config = replace(DEFAULT_CALIBRATION, min_answers=min_answers)
+            result = calibrate(bank, log, based_on=based_on, anchors=anchor, config=config, progress=step)
+            step("Kiểm tra công bằng (DIF) giữa các nhóm và kiểu gõ")
+            dif = audit(log, result.abilities)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
         target = out_file or settings.data_dir / "calibration" / f"proposal-{stamp}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -163,17 +158,13 @@ def dif_cmd(
     def body() -> None:
         from dataclasses import replace
 
-        from tutor.learner.bankversion import VersionedBank
         from tutor.learner.calibration import person_abilities
         from tutor.learner.dif import DEFAULT_DIF, audit
 
         _need_extra()
-        store, versions, written = _open(settings)
-        try:
+        with _bank(settings) as (versions, banks):
             log = _answers(versions)
-            _, bank = VersionedBank(written, versions).current()
-        finally:
-            store.close()
+            _, bank = banks.current()
         abilities = person_abilities(log, {i.id: i.difficulty for i in bank}, *AUDIT_PRIOR)
         _print_dif(audit(log, abilities, config=replace(DEFAULT_DIF, min_per_side=min_per_side)), limit=50)
 
@@ -190,13 +181,11 @@ def apply_cmd(
 
     def body() -> None:
         from tutor.learner.bank_store import StaleProposalError
-        from tutor.learner.bankversion import VersionedBank
         from tutor.learner.proposal import ProposalError, read_proposal
 
         doc = read_proposal(proposal)
-        store, versions, written = _open(settings)
-        try:
-            current_id, bank = VersionedBank(written, versions).current()
+        with _bank(settings) as (versions, banks):
+            current_id, bank = banks.current()
             if doc.file.based_on != current_id:
                 raise StaleProposalError(
                     f"Đề xuất được tính trên phiên bản {doc.file.based_on} nhưng ngân hàng đang ở phiên bản "
@@ -208,8 +197,6 @@ def apply_cmd(
             version = versions.add_version(
                 based_on=current_id, proposal_sha256=doc.sha256, note=note, difficulties=difficulties, n_changed=changed
             )
-        finally:
-            store.close()
         out.print(f"Đã áp dụng: phiên bản {version.id} (đổi {changed} câu). Bài xếp lớp mới dùng phiên bản này.")
 
     run(body)
@@ -221,11 +208,8 @@ def versions_cmd() -> None:
     settings = load_settings()
 
     def body() -> None:
-        store, versions, _ = _open(settings)
-        try:
+        with _bank(settings) as (versions, _):
             rows, used = versions.versions(), versions.placements_by_version()
-        finally:
-            store.close()
         from rich.table import Table
 
         table = Table("phiên bản", "lúc", "dựa trên", "câu đổi", "bài xếp lớp", "ghi chú")

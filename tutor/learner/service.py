@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tutor.auth.policy import not_found_for_others
 from tutor.errors import NotFoundError
+from tutor.learner.accounts import overall_level
 from tutor.learner.bankversion import BankVersions, VersionedBank
 from tutor.learner.cert import (
     PASS_DOMAIN,
@@ -46,10 +47,9 @@ from tutor.learner.placement import (
     PlacementState,
 )
 from tutor.learner.quizbank import QuizItem
-from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, Preferences, SkillRating
+from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, SkillRating
 from tutor.types import Group, Lesson, Level
 
-_ORDER = tuple(Level)
 #: Certificate ids are derived from the graded attempt, so issuing twice returns the same certificate.
 _CERT_NAMESPACE = uuid.UUID("6f1c3a52-6c1e-4b8e-9d61-0b7c1d2f5a90")
 FINAL_KIND = "final-test"
@@ -124,14 +124,6 @@ class FinalOutcome:
     result: FinalTestResult
 
 
-def overall_level(levels: Mapping[int, DomainLevel]) -> Level:
-    """The median of the placed domain levels (the lower one on a tie); Cơ bản before any placement."""
-    if not levels:
-        return Level.CO_BAN
-    ranks = sorted(_ORDER.index(dl.level) for dl in levels.values())
-    return _ORDER[int(statistics.median_low(ranks))]
-
-
 def _outcome(item: QuizItem, correct: bool) -> AnswerOutcome:
     return AnswerOutcome(item.id, correct, item.answer, item.explanation)
 
@@ -185,25 +177,6 @@ class LearnerService:
         self._key_lock = threading.Lock()
 
     # -- learners and profile --------------------------------------------------------------------------------
-
-    def create_learner(
-        self,
-        group: Group | str,
-        consent: bool,
-        *,
-        age_band: str | None = None,
-        pseudonym: str | None = None,
-        prefs: Preferences | None = None,
-    ) -> LearnerProfile:
-        """Enrol a learner; refused unless `consent` is exactly True (Decree 13/2023: silence is not consent)."""
-        return self.store.create_learner(group, consent, age_band=age_band, prefs=prefs, pseudonym=pseudonym)
-
-    def delete_learner(self, learner_id: str) -> dict[str, int]:
-        """Erase the learner everywhere: profile, placements, chats, feedback, tokens, certificates."""
-        return self.store.delete_learner(learner_id)
-
-    def level_of(self, learner_id: str) -> Level:
-        return overall_level(self.store.domain_levels(learner_id))
 
     def profile(self, learner_id: str, *, limit: int = 5) -> Profile:
         snap = self.store.snapshot(learner_id)

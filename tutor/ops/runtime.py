@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.corpus.documents import load_document_pages
 from tutor.corpus.load import load_lessons
-from tutor.errors import CorpusError, IndexMismatchError, IndexMissingError, TutorError
+from tutor.errors import CorpusError, TutorError
 from tutor.protocols import ChatModel, Embedder
 from tutor.types import Lesson
 
@@ -20,6 +21,18 @@ log = logging.getLogger("tutor.runtime")
 
 #: How often a request may look at `index/current` for an index built elsewhere (one readlink, so cheap).
 CHECK_EVERY_S = 5.0
+
+
+class TutorBuilder(Protocol):
+    """How the runtime gets a Tutor over the index now on disk (tutor.wiring builds the real one from settings)."""
+
+    def embedder(self) -> Embedder: ...
+
+    def build(self, embedder: Embedder) -> Tutor: ...
+
+    def refresh(self, old: Tutor, embedder: Embedder) -> Tutor:
+        """The same Tutor (model, prompts, limits) over the index now on disk."""
+        ...
 
 
 class TutorRuntime:
@@ -34,6 +47,7 @@ class TutorRuntime:
     def __init__(
         self,
         settings: Settings,
+        builder: TutorBuilder,
         tutor: Tutor | None,
         embedder: Embedder | None,
         *,
@@ -41,6 +55,7 @@ class TutorRuntime:
         lessons: Mapping[str, Lesson] | None = None,
     ) -> None:
         self.settings = settings
+        self._builder = builder
         self._tutor = tutor
         self._embedder = embedder
         self._not_ready = not_ready
@@ -51,26 +66,6 @@ class TutorRuntime:
         self._loaded = self.index_version() if tutor is not None else None
         self._checked = time.monotonic()
         self.generation = 0
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        tutor: Tutor | None = None,
-        embedder: Embedder | None = None,
-        lessons: Mapping[str, Lesson] | None = None,
-    ) -> TutorRuntime:
-        """Build the Tutor unless one is given; a missing or mismatched index leaves the runtime not ready."""
-        from tutor.wiring import build_embedder, build_tutor
-
-        if tutor is not None:
-            return cls(settings, tutor, embedder, lessons=lessons)
-        embedder = embedder or build_embedder(settings)
-        try:
-            return cls(settings, build_tutor(settings, embedder=embedder), embedder, lessons=lessons)
-        except (IndexMissingError, IndexMismatchError) as exc:
-            return cls(settings, None, embedder, not_ready=exc, lessons=lessons)
 
     @property
     def tutor(self) -> Tutor:
@@ -111,9 +106,7 @@ class TutorRuntime:
     def embedder(self) -> Embedder:
         """The serving embedder (built lazily when a Tutor was handed in without it)."""
         if self._embedder is None:
-            from tutor.wiring import build_embedder
-
-            self._embedder = build_embedder(self.settings)
+            self._embedder = self._builder.embedder()
         return self._embedder
 
     def index_version(self) -> Path | None:
@@ -127,8 +120,6 @@ class TutorRuntime:
 
         Returns whether a new Tutor was swapped in (with `only_if_changed`, not when that version is served).
         """
-        from tutor.wiring import build_tutor, refresh_tutor
-
         with self._lock:
             version = self.index_version()
             if only_if_changed and self._tutor is not None and version == self._loaded:
@@ -136,10 +127,7 @@ class TutorRuntime:
             lessons = _load(self.settings)
             documents = _load_documents(self.settings)
             old = self._tutor
-            if old is None:
-                fresh = build_tutor(self.settings, embedder=self.embedder)
-            else:
-                fresh = refresh_tutor(old, self.settings, self.embedder)
+            fresh = self._builder.build(self.embedder) if old is None else self._builder.refresh(old, self.embedder)
             # Lessons first: a citation from the new index must always find its lesson page.
             self._lessons = lessons
             self._documents = documents

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, status
 from fastapi.responses import PlainTextResponse
 
-from tutor.api.deps import LearnerIdDep, LearnersDep, PrincipalDep, ServicesDep, SettingsDep, StoreDep, TrainerDep
+from tutor.api.deps import AccountsDep, LearnerIdDep, LearnersDep, PrincipalDep, TrainerDep
 from tutor.api.schemas import error_responses
 from tutor.api.schemas_learner import (
     AnswerIn,
@@ -29,7 +29,6 @@ from tutor.api.schemas_learner import (
 )
 from tutor.auth.policy import Role, check_owner, require_role
 from tutor.learner.service import LearnerService
-from tutor.logs import log_dir_for, purge_learner_logs
 
 router = APIRouter(tags=["học viên"])
 ERRORS = error_responses(401, 403, 404, 409, 422, 503)
@@ -41,11 +40,12 @@ def _profile(learners: LearnerService, learner_id: str) -> ProfileOut:
 
 
 @router.post("/api/learners", response_model=EnrolledOut, status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def enrol(req: LearnerIn, _: TrainerDep, services: ServicesDep) -> EnrolledOut:
+def enrol(req: LearnerIn, _: TrainerDep, accounts: AccountsDep) -> EnrolledOut:
     """Ghi danh học viên (tập huấn viên hoặc quản trị viên), cần `consent` = true; trả mã học viên một lần."""
-    learner, issued = services.store.enrol(
+    learner, issued = accounts.enrol(
         req.group, req.consent, age_band=req.age_band, pseudonym=req.pseudonym, display_name=req.display_name
     )
+    assert issued is not None  # enrol issues the token unless told not to
     return EnrolledOut(learner=LearnerOut.from_profile(learner), token=issued.secret)
 
 
@@ -56,17 +56,17 @@ def me(learner_id: LearnerIdDep, learners: LearnersDep) -> ProfileOut:
 
 
 @router.patch("/api/me", response_model=ProfileOut, responses=ERRORS)
-def rename(req: DisplayNameIn, learner_id: LearnerIdDep, learners: LearnersDep, store: StoreDep) -> ProfileOut:
+def rename(req: DisplayNameIn, learner_id: LearnerIdDep, learners: LearnersDep, accounts: AccountsDep) -> ProfileOut:
     """Đặt (hoặc xóa) tên học viên muốn được gọi trên các trang; 2–40 ký tự, không chứa số điện thoại."""
-    store.set_display_name(learner_id, req.display_name)
+    accounts.rename(learner_id, req.display_name)
     return _profile(learners, learner_id)
 
 
 @router.get("/api/whoami", response_model=WhoAmIOut, responses=error_responses(401, 503))
-def whoami(principal: PrincipalDep, store: StoreDep) -> WhoAmIOut:
+def whoami(principal: PrincipalDep, accounts: AccountsDep) -> WhoAmIOut:
     """Mã đang dùng thuộc vai trò nào (để trang hiện đúng menu); không có mã hoặc mã hỏng: 401."""
     p = require_role(principal, tuple(Role))
-    name = store.get_learner(p.learner_id).display_name if p.learner_id else None
+    name = accounts.display_name(p.learner_id) if p.learner_id else None
     return WhoAmIOut(role=p.role.value, role_label=p.role.label, learner_id=p.learner_id, display_name=name)
 
 
@@ -78,14 +78,11 @@ def profile(learner_id: str, principal: PrincipalDep, learners: LearnersDep) -> 
 
 
 @router.delete("/api/learners/{learner_id}", response_model=DeletedOut, responses=ERRORS)
-def delete(learner_id: str, principal: PrincipalDep, store: StoreDep, settings: SettingsDep) -> DeletedOut:
+def delete(learner_id: str, principal: PrincipalDep, accounts: AccountsDep) -> DeletedOut:
     """Xóa hẳn mọi dữ liệu của học viên (hồ sơ, trò chuyện, góp ý, mã truy cập, dòng nhật ký): chính học viên hoặc
     quản trị viên."""
     check_owner(principal, learner_id, operator_too=True)
-    pseudonym = store.get_learner(learner_id).pseudonym  # 404 before anything is deleted
-    deleted = store.delete_learner(learner_id)
-    deleted["log_lines"] = purge_learner_logs(log_dir_for(settings.data_dir), learner_id, pseudonym=pseudonym)
-    return DeletedOut(deleted=deleted)
+    return DeletedOut(deleted=accounts.erase(learner_id))
 
 
 @router.get("/api/lessons/{lesson_id}/practice", response_model=list[ItemOut], responses=ERRORS)
@@ -151,10 +148,10 @@ def issue_certificate(learner_id: str, principal: PrincipalDep, learners: Learne
 
 
 @router.get("/api/learners/{learner_id}/certificates", responses=ERRORS)
-def certificates(learner_id: str, principal: PrincipalDep, store: StoreDep) -> list[dict[str, Any]]:
+def certificates(learner_id: str, principal: PrincipalDep, accounts: AccountsDep) -> list[dict[str, Any]]:
     """Các chứng nhận đã cấp cho học viên."""
     check_owner(principal, learner_id)
-    return store.certificates(learner_id)
+    return accounts.certificates(learner_id)
 
 
 @router.post("/api/certificates/verify", response_model=VerifyOut)

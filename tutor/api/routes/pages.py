@@ -5,6 +5,7 @@ No build step and no inline script: each page is a template on _layout.html and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -28,62 +29,53 @@ _templates.filters["markdown"] = render_markdown
 router = APIRouter(include_in_schema=False)
 
 
+#: The pages with no server data (their scripts ask the API): path -> template.
+STATIC_PAGES = {
+    "/": "index.html",
+    "/placement": "placement.html",
+    "/progress": "progress.html",
+    "/final-test": "final_test.html",
+    "/preview": "preview.html",
+}
+
+
+def _render(name: str, remember_days: int, **values: object) -> str:
+    """A page with what every header and script needs: how long a learner's code is remembered, and the labels."""
+    return _templates.get_template(name).render(
+        remember_days=remember_days, trainer_material=TRAINER_MATERIAL, domains=DOMAIN_NAMES, **values
+    )
+
+
 @cache
 def _static_html(name: str, remember_days: int) -> str:
     # These pages hold no server data and templates do not reload, so one render serves every request.
-    return _templates.get_template(name).render(remember_days=remember_days, trainer_material=TRAINER_MATERIAL)
+    return _render(name, remember_days)
 
 
-def _page(name: str, services: ServicesDep) -> HTMLResponse:
-    """A page with no server data; no-cache so a browser picks up a new version at once."""
-    html = _static_html(name, services.settings.remember_code_days)
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+def _static_page(template: str) -> Callable[[ServicesDep], HTMLResponse]:
+    def page(services: ServicesDep) -> HTMLResponse:
+        # no-cache, so a browser picks up a new version at once.
+        html = _static_html(template, services.settings.remember_code_days)
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+    return page
 
 
-@router.get("/", response_class=HTMLResponse)
-def chat_page(services: ServicesDep) -> HTMLResponse:
-    return _page("index.html", services)
-
-
-@router.get("/placement", response_class=HTMLResponse)
-def placement_page(services: ServicesDep) -> HTMLResponse:
-    return _page("placement.html", services)
-
-
-@router.get("/progress", response_class=HTMLResponse)
-def progress_page(services: ServicesDep) -> HTMLResponse:
-    return _page("progress.html", services)
-
-
-@router.get("/final-test", response_class=HTMLResponse)
-def final_test_page(services: ServicesDep) -> HTMLResponse:
-    return _page("final_test.html", services)
-
-
-@router.get("/preview", response_class=HTMLResponse)
-def preview_page(services: ServicesDep) -> HTMLResponse:
-    return _page("preview.html", services)
+for _path, _template in STATIC_PAGES.items():
+    router.add_api_route(
+        _path, _static_page(_template), methods=["GET"], response_class=HTMLResponse, name=_template[: -len(".html")]
+    )
 
 
 @router.get("/lessons", response_class=HTMLResponse)
 def lessons_page(services: ServicesDep) -> HTMLResponse:
     lessons = sorted(services.runtime.lessons.values(), key=lambda x: (x.domain, x.title))
     documents = sorted(services.runtime.documents.values(), key=lambda x: x.title)
-    html = _templates.get_template("lessons.html").render(
-        lessons=lessons,
-        documents=documents,
-        domains=DOMAIN_NAMES,
-        remember_days=services.settings.remember_code_days,
-        trainer_material=TRAINER_MATERIAL,
-    )
-    return HTMLResponse(html)
+    days = services.settings.remember_code_days
+    return HTMLResponse(_render("lessons.html", days, lessons=lessons, documents=documents))
 
 
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
 def lesson_page(lesson_id: str, services: ServicesDep) -> HTMLResponse:
     lesson = find_lesson(services, lesson_id)
-    days = services.settings.remember_code_days
-    html = _templates.get_template("lesson.html").render(
-        lesson=lesson, domains=DOMAIN_NAMES, remember_days=days, trainer_material=TRAINER_MATERIAL
-    )
-    return HTMLResponse(html)
+    return HTMLResponse(_render("lesson.html", services.settings.remember_code_days, lesson=lesson))

