@@ -58,3 +58,29 @@ def test_unmarked_words_of_a_well_typed_question_are_not_given_marks():
     question = "Anh ơi, tui lưu ảnh chụp màn hình ở đâu?"
     assert marked_share(question) >= WELL_TYPED
     assert r.restore_missing(question) == question
+
+
+#: A software manual: "thị" is frequent, but only ever after "hiển"; "thì" is rarer but follows many words.
+MANUAL = [
+    "Bảng hiển thị dữ liệu. Cửa sổ hiển thị kết quả. Thanh công cụ hiển thị biểu tượng. Ô hiển thị ngày.",
+    "Hộp thoại hiển thị tùy chọn. Trang hiển thị tiêu đề.",
+    "Nếu chưa lưu thì bấm Lưu. Xong thì đóng cửa sổ. Sai thì làm lại.",
+]
+
+
+def test_after_an_unseen_word_a_form_that_follows_many_words_beats_one_that_is_only_frequent():
+    r = DiacriticRestorer(MANUAL)
+    # "dau thi" was never seen: "thị" occurs 7 times (all after "hiển"), "thì" 3 times after 3 different words.
+    assert r.restore("muon tim tu dau thi chon").split()[-2] == "thì"
+    assert r.restore("bang hien thi du lieu") == "bảng hiển thị dữ liệu"  # the seen pair still decides
+
+
+def test_a_saved_and_mapped_restorer_restores_like_the_built_one(tmp_path):
+    from tutor.diacritics import MappedCounts
+
+    built = DiacriticRestorer(MANUAL + CORPUS)
+    built.save(tmp_path)
+    mapped = DiacriticRestorer.load(tmp_path)
+    assert isinstance(mapped._counts, MappedCounts)
+    for question in ("muon tim tu dau thi chon", "doc ma otp", "ma cua ban", "bang hien thi du lieu"):
+        assert mapped.restore(question) == built.restore(question)
