@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gold import gold_item
 from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
@@ -18,7 +19,7 @@ from tutor.evals.session import collect
 from tutor.types import Message
 from tutor.wiring import build_tutor
 
-from .conftest import GOLD, gold_item, write_gold
+from .conftest import GOLD, write_gold
 
 
 class InterruptingModel:
