@@ -25,13 +25,11 @@ from .conftest import GOLD, write_gold
 class InterruptingModel:
     """Answers normally, then behaves like Ctrl-C on the call after `calls_before_interrupt`."""
 
+    id = "interrupting"
+
     def __init__(self, calls_before_interrupt: int) -> None:
         self.left = calls_before_interrupt
         self.calls = 0
-
-    @property
-    def id(self) -> str:
-        return "interrupting"
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
         self.calls += 1
