@@ -65,6 +65,7 @@ SAFE = [
     "Khong doc ma OTP cho ai ca.",
     "Đăng nhập bằng số định danh cá nhân và mật khẩu vừa đặt.",
     'Kẻ gian hay giả làm công an gọi điện: "tài khoản bị lỗi, đọc mã để cấp lại mật khẩu".',
+    "Bật Wi-Fi.",
 ]
 
 

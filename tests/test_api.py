@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ROOT
+from tests.support.sse import sse_events
 from tutor.api.app import create_app
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
@@ -28,14 +28,6 @@ def client(built_settings: Settings) -> TestClient:
     return TestClient(create_app(built_settings, tutor))
 
 
-def _events(body: str) -> list[tuple[str, dict]]:
-    out = []
-    for block in body.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.split("\n"))
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
 def test_chat_returns_an_answer_with_valid_citations(client: TestClient):
     r = client.post("/api/chat", json={"question": "công an gọi đòi mã OTP", "level": "co-ban"})
     assert r.status_code == 200
@@ -49,7 +41,7 @@ def test_chat_returns_an_answer_with_valid_citations(client: TestClient):
 def test_stream_sends_tokens_then_answer_then_done(client: TestClient):
     r = client.post("/api/chat/stream", json={"question": "công an gọi đòi mã OTP"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-    events = _events(r.text)
+    events = sse_events(r.text)
     kinds = [e for e, _ in events]
     assert kinds[0] == "token" and kinds[-2:] == ["answer", "done"]
     assert "".join(d["text"] for e, d in events if e == "token").strip() == REPLY

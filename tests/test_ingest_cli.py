@@ -172,6 +172,16 @@ def test_title_for_several_files_and_an_unknown_level_are_refused_with_nothing_s
     assert load_manifest(env.ingested_dir) == []
 
 
+def test_ingesting_paths_that_do_not_exist_names_them_in_one_vietnamese_line_with_nothing_stored(
+    env: Settings, tmp_path: Path
+):
+    r = runner.invoke(app, ["ingest", str(tmp_path / "khong-co.md")])
+    assert r.exit_code == 3
+    line = _one_line_failure(r)
+    assert "khong-co.md" in line and "Kiểm tra lại đường dẫn" in line
+    assert load_manifest(env.ingested_dir) == []
+
+
 def test_store_and_index_puts_the_previous_manifest_back_when_indexing_fails(tmp_path: Path):
     first = _doc(tmp_path, "thue.txt", TAX)
     directory = tmp_path / "ingested"

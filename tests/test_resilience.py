@@ -16,7 +16,9 @@ from tutor.llm.ollama import OllamaChatModel
 from tutor.llm.pool import EndpointPool
 from tutor.llm.resilience import LLMBusyError, ResilientChatModel
 from tutor.llm.scripted import ScriptedChatModel
+from tutor.protocols import ChatModel
 from tutor.testing.ollama_wire import OllamaWireServer, WireState
+from tutor.testing.wire_server import pieces
 from tutor.types import Message
 from tutor.wiring import build_chat_model, build_tutor
 
@@ -25,52 +27,54 @@ ASK = [Message("system", "Bạn là trợ giảng."), Message("user", "Xin chào
 REPLY = "Không đọc mã OTP cho ai, kể cả người xưng là công an. Tắt máy rồi tự gọi 113."
 
 
-class SlowModel:
-    """Yields `n` pieces, sleeping `delay` before each; records how many it made and when it was closed."""
+#: Only a guard against a hang: every wait below ends on an event long before it, on any machine.
+WAIT = 30.0
 
-    def __init__(self, n: int = 100, delay: float = 0.1, gate: threading.Event | None = None) -> None:
-        self.n, self.delay, self.gate = n, delay, gate
+
+class HeldModel:
+    """Yields up to `n` pieces, each only once the test has released it: the test, not the clock, decides when text
+    comes. Records how many pieces it made, how many streams ran at once, and that it was closed."""
+
+    def __init__(self, n: int = 100) -> None:
+        self.n = n
         self.made = 0
         self.closed = threading.Event()
-        self.closed_at: float | None = None
         self.active = 0
         self.max_active = 0
+        self._permits = threading.Semaphore(0)
         self._lock = threading.Lock()
 
     @property
     def id(self) -> str:
-        return "slow"
+        return "held"
+
+    def release(self, pieces: int = 1) -> None:
+        self._permits.release(pieces)
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
         with self._lock:
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         try:
-            if self.gate is not None:
-                self.gate.wait(10)
             for i in range(self.n):
-                time.sleep(self.delay)
+                if not self._permits.acquire(timeout=WAIT):
+                    raise AssertionError(f"the test never released piece {i}")
                 self.made += 1
                 yield f"chữ{i} "
         finally:
             with self._lock:
                 self.active -= 1
-            self.closed_at = time.monotonic()
             self.closed.set()
 
 
-def _wait_until(cond: Callable[[], bool], timeout: float) -> float | None:
-    """Seconds until `cond()` held, or None if it did not within `timeout`."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
+def _wait_until(cond: Callable[[], bool], timeout: float = WAIT) -> bool:
+    """Whether `cond()` came to hold within `timeout` (a hang guard, not a speed limit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if cond():
-            return time.monotonic() - t0
+            return True
         time.sleep(0.01)
-    return None
-
-
-def _workers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "tutor-llm-worker"]
+    return False
 
 
 def _run(model: ResilientChatModel) -> str:
@@ -107,7 +111,7 @@ class BurstModel:
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
         yield self.pieces[0]
-        self.go.wait(5)
+        self.go.wait(WAIT)
         yield from self.pieces[1:]
         self.done.set()
         if self.error is not None:
@@ -120,7 +124,7 @@ def test_pieces_already_waiting_are_handed_over_as_one_without_losing_or_reorder
     stream = ResilientChatModel(backend).stream(ASK, max_tokens=64, temperature=0)
     first = next(stream)
     backend.go.set()
-    assert backend.done.wait(5)  # everything else is queued before the consumer asks again
+    assert backend.done.wait(WAIT)  # everything else is queued before the consumer asks again
     rest = list(stream)
     assert first + "".join(rest) == "".join(pieces)
     assert len(rest) == 1, f"{len(rest)} pieces handed over for a burst that was already waiting"
@@ -132,53 +136,64 @@ def test_an_error_behind_merged_pieces_is_raised_after_the_text_before_it_is_han
     stream = model.stream(ASK, max_tokens=64, temperature=0)
     got = [next(stream)]
     backend.go.set()
-    assert backend.done.wait(5)
+    assert backend.done.wait(WAIT)
     with pytest.raises(LLMUnavailableError, match="mất kết nối"):
         got.extend(stream)
     assert "".join(got) == "Tắt máy rồi gọi 113."
     assert model.gate.running == 0
 
 
-def test_first_token_timeout_fires_against_a_slow_real_server(wire: OllamaWireServer):
-    wire.state.mode, wire.state.delay = "slow", 2.0
+def test_first_token_timeout_fires_while_a_real_server_has_written_nothing_and_the_worker_ends_after(
+    wire: OllamaWireServer,
+):
+    hold = wire.state.hold = threading.Semaphore(0)  # the server writes no piece until the test says so
     baseline = threading.active_count()
     model = ResilientChatModel(
-        OllamaChatModel(wire.url, MODEL, timeout=5), first_token_timeout=0.4, token_timeout=10, total_timeout=30
+        OllamaChatModel(wire.url, MODEL, timeout=WAIT), first_token_timeout=0.2, token_timeout=WAIT, total_timeout=WAIT
     )
-    t0 = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="chữ đầu tiên"):
         _run(model)
-    elapsed = time.monotonic() - t0
-    assert 0.4 <= elapsed < 1.0, f"timeout fired after {elapsed:.2f}s"
-    # The abandoned worker stops once the piece it waits for arrives (2 s), closes the stream and frees its slot;
-    # the server's handler thread ends a write or two later, when it notices the closed connection.
-    assert _wait_until(lambda: not _workers() and model.gate.running == 0, 3) is not None
-    assert _wait_until(lambda: threading.active_count() <= baseline, 8) is not None
+    assert model.gate.running == 1  # the abandoned worker still waits for the piece the server holds back
+    hold.release(len(pieces(REPLY)))
+    # Once that piece arrives the worker closes the stream and frees its slot; the server's handler thread ends a
+    # write or two later, when it notices the closed connection.
+    assert _wait_until(lambda: model.gate.running == 0)
+    assert _wait_until(lambda: threading.active_count() <= baseline)
+    assert len(wire.state.requests) == 1
 
 
-def test_token_timeout_fires_when_the_stream_stalls_after_it_started(wire: OllamaWireServer):
-    wire.state.mode, wire.state.delay = "slow", 1.2
-    model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=5), token_timeout=0.4, total_timeout=30)
+def test_token_timeout_fires_when_a_real_server_stalls_after_a_first_piece_that_took_longer(wire: OllamaWireServer):
+    hold = wire.state.hold = threading.Semaphore(0)
+    model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=WAIT), token_timeout=0.2, total_timeout=WAIT)
+
+    def first_piece_late() -> None:
+        assert _wait_until(lambda: bool(wire.state.requests))
+        time.sleep(3 * model.token_timeout)  # the first piece (prompt evaluation) has its own, longer bound...
+        hold.release()
+
+    releaser = threading.Thread(target=first_piece_late)
+    releaser.start()
     got: list[str] = []
-    t0 = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="không có chữ nào mới"):
         for piece in model.stream(ASK, max_tokens=64, temperature=0):
-            got.append(piece)  # the first piece may take its time (prompt evaluation)...
-    elapsed = time.monotonic() - t0
-    assert len(got) == 1 and 1.6 <= elapsed < 2.3, f"{len(got)} pieces, {elapsed:.2f}s"  # ...the next may not
+            got.append(piece)
+    releaser.join(WAIT)
+    assert got == pieces(REPLY)[:1]  # ...the next piece, which the server held back, may not take that long
+    hold.release(len(pieces(REPLY)))
+    assert _wait_until(lambda: model.gate.running == 0)
 
 
 def test_total_timeout_bounds_an_answer_that_keeps_trickling(wire: OllamaWireServer):
-    wire.state.mode, wire.state.delay = "slow", 0.15
-    wire.state.reply = " ".join(["chữ"] * 40)
-    model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=5), token_timeout=1.0, total_timeout=0.8)
+    words = 40
+    wire.state.mode, wire.state.delay = "slow", 0.1  # a piece every 0.1 s: the whole answer takes at least 4 s
+    wire.state.reply = " ".join(["chữ"] * words)
+    model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=WAIT), token_timeout=WAIT, total_timeout=0.5)
     got: list[str] = []
-    t0 = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="cả câu trả lời"):
         for piece in model.stream(ASK, max_tokens=64, temperature=0):
             got.append(piece)
-    elapsed = time.monotonic() - t0
-    assert 0.8 <= elapsed < 1.3 and 2 <= len(got) < 10
+    assert len("".join(got).split()) < words and wire.state.reply.startswith("".join(got))
+    assert _wait_until(lambda: model.gate.running == 0)
 
 
 # -- the circuit breaker ---------------------------------------------------------------------------------
@@ -186,7 +201,8 @@ def test_total_timeout_bounds_an_answer_that_keeps_trickling(wire: OllamaWireSer
 
 def test_breaker_opens_after_f_failures_fails_fast_without_http_and_recovers_after_cooldown(wire: OllamaWireServer):
     wire.state.mode = "error500"
-    breaker = CircuitBreaker(failures=3, cooldown=0.5)
+    now = [0.0]
+    breaker = CircuitBreaker(failures=3, cooldown=30, clock=lambda: now[0])
     model = ResilientChatModel(OllamaChatModel(wire.url, MODEL, timeout=5), breaker=breaker)
     for i in range(3):
         assert model.state is BreakerState.CLOSED
@@ -195,15 +211,16 @@ def test_breaker_opens_after_f_failures_fails_fast_without_http_and_recovers_aft
         assert len(wire.state.requests) == i + 1
     assert model.state is BreakerState.OPEN
 
-    t0 = time.monotonic()
     for _ in range(20):
         with pytest.raises(LLMUnavailableError, match="tạm ngưng"):
             _run(model)
-    assert time.monotonic() - t0 < 0.2  # fails fast: no connection, no timeout
     assert len(wire.state.requests) == 3, "a request reached the server while the breaker was open"
 
     wire.state.mode = "ok"
-    assert _wait_until(lambda: model.state is BreakerState.HALF_OPEN, 2) is not None
+    now[0] = 29.9
+    assert model.state is BreakerState.OPEN
+    now[0] = 30.0
+    assert model.state is BreakerState.HALF_OPEN
     assert _run(model).strip() == REPLY  # the one trial call goes through and closes the breaker
     assert model.state is BreakerState.CLOSED and len(wire.state.requests) == 4
     assert breaker.consecutive_failures == 0
@@ -224,15 +241,15 @@ def test_a_failed_trial_reopens_and_only_one_trial_runs_at_a_time():
     assert breaker.state is BreakerState.OPEN  # one failed trial is enough to re-open
 
     now[0] = 20.0
-    gate = threading.Event()
-    slow = ResilientChatModel(SlowModel(n=2, delay=0.0, gate=gate), breaker=breaker)
+    backend = HeldModel(n=2)
+    slow = ResilientChatModel(backend, breaker=breaker)
     trial = threading.Thread(target=_run, args=(slow,))
     trial.start()
-    assert _wait_until(lambda: slow.inner.active == 1, 2) is not None  # type: ignore[attr-defined]
+    assert _wait_until(lambda: backend.active == 1)
     with pytest.raises(LLMUnavailableError, match="tạm ngưng"):  # the trial is out: everyone else fails fast
         _run(slow)
-    gate.set()
-    trial.join(5)
+    backend.release(2)
+    trial.join(WAIT)
     assert breaker.state is BreakerState.CLOSED
 
 
@@ -242,11 +259,14 @@ def test_a_learner_leaving_mid_answer_counts_as_a_working_model():
     with pytest.raises(LLMUnavailableError):
         _run(ResilientChatModel(ScriptedChatModel("", fail_after=0), breaker=breaker))
     now[0] = 5.0
-    model = ResilientChatModel(SlowModel(n=50, delay=0.01), breaker=breaker)
+    backend = HeldModel(n=50)
+    model = ResilientChatModel(backend, breaker=breaker)
     gen = model.stream(ASK, max_tokens=64, temperature=0)
+    backend.release()
     assert next(gen)  # the half-open trial produced text...
-    gen.close()  # ...and the learner left: the model works, so the breaker closes
+    gen.close()  # ...and the learner left before the end: the model works, so the breaker closes
     assert breaker.state is BreakerState.CLOSED
+    backend.release(50)
 
 
 def test_the_tutor_answers_degraded_while_the_breaker_is_open(built_settings: Settings, wire: OllamaWireServer):
@@ -266,9 +286,7 @@ def test_the_tutor_answers_degraded_while_the_breaker_is_open(built_settings: Se
         assert tutor.answer("có người xưng công an đòi mã OTP").degraded
     assert tutor.chat_model.state is BreakerState.OPEN
     sent = len(wire.state.requests)
-    t0 = time.monotonic()
     answer = tutor.answer("có người xưng công an đòi mã OTP")
-    assert time.monotonic() - t0 < 1.0
     assert answer.degraded and answer.citations[0].lesson_id == "an-toan-otp"
     assert "tạm ngưng" in (answer.notice or "")
     assert len(wire.state.requests) == sent
@@ -278,45 +296,48 @@ def test_the_tutor_answers_degraded_while_the_breaker_is_open(built_settings: Se
 
 
 def test_a_full_queue_is_refused_with_a_503_busy_error_and_does_not_trip_the_breaker():
-    gate = threading.Event()
-    model = ResilientChatModel(SlowModel(n=2, delay=0.0, gate=gate), concurrency=1, queue=1)
+    backend = HeldModel(n=2)
+    model = ResilientChatModel(backend, concurrency=1, queue=1, queue_timeout=WAIT)
     results: list[str] = []
     threads = [threading.Thread(target=lambda: results.append(_run(model))) for _ in range(2)]
     for t in threads:
         t.start()
-    assert _wait_until(lambda: model.gate.running == 1 and model.gate.waiting == 1, 2) is not None
-    t0 = time.monotonic()
-    with pytest.raises(LLMBusyError, match="thử lại") as err:
+    assert _wait_until(lambda: model.gate.running == 1 and model.gate.waiting == 1)
+    # Refused at once (the "full" message), not after waiting out the queue timeout (the "waited" one).
+    with pytest.raises(LLMBusyError, match="1 người đang chờ.*thử lại") as err:
         _run(model)
-    assert time.monotonic() - t0 < 0.1 and err.value.http_status == 503
-    gate.set()
+    assert err.value.http_status == 503
+    backend.release(4)
     for t in threads:
-        t.join(5)
+        t.join(WAIT)
     assert len(results) == 2 and model.state is BreakerState.CLOSED and model.breaker.consecutive_failures == 0
 
 
 def test_waiting_longer_than_the_queue_timeout_is_busy_not_a_failure():
-    gate = threading.Event()
-    model = ResilientChatModel(SlowModel(n=1, delay=0.0, gate=gate), concurrency=1, queue=2, queue_timeout=0.3)
+    backend = HeldModel(n=1)
+    model = ResilientChatModel(backend, concurrency=1, queue=2, queue_timeout=0.3)
     holder = threading.Thread(target=_run, args=(model,))
     holder.start()
-    assert _wait_until(lambda: model.gate.running == 1, 2) is not None
-    with pytest.raises(LLMBusyError, match="chờ"):
+    assert _wait_until(lambda: model.gate.running == 1)
+    with pytest.raises(LLMBusyError, match="đã chờ"):
         _run(model)
-    gate.set()
-    holder.join(5)
+    backend.release()
+    holder.join(WAIT)
     assert model.breaker.consecutive_failures == 0 and model.gate.running == 0
 
 
 def test_never_more_than_n_generations_at_once():
-    inner = SlowModel(n=3, delay=0.05)
+    inner = HeldModel(n=3)
     model = ResilientChatModel(inner, concurrency=2, queue=10)
-    threads = [threading.Thread(target=_run, args=(model,)) for _ in range(8)]
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(_run(model))) for _ in range(8)]
     for t in threads:
         t.start()
+    assert _wait_until(lambda: inner.active == 2 and model.gate.waiting == 6)  # two generate, six queue
+    inner.release(3 * 8)
     for t in threads:
-        t.join(10)
-    assert inner.max_active == 2
+        t.join(WAIT)
+    assert inner.max_active == 2 and len(results) == 8
 
 
 def test_wiring_wraps_remote_backends_with_four_slots_and_honours_the_settings(settings: Settings):
@@ -333,19 +354,21 @@ def test_wiring_wraps_remote_backends_with_four_slots_and_honours_the_settings(s
 # -- stopping when the learner goes away ------------------------------------------------------------------
 
 
-def test_closing_the_consumer_stops_the_generation_within_2s_without_leaking_threads():
+def test_closing_the_consumer_stops_the_generation_after_the_piece_in_progress_without_leaking_threads():
     baseline = threading.active_count()
-    inner = SlowModel(n=200, delay=0.05)
+    inner = HeldModel(n=200)
     model = ResilientChatModel(inner)
     gen = model.stream(ASK, max_tokens=256, temperature=0)
-    got = [next(gen) for _ in range(3)]
+    got = []
+    for _ in range(3):
+        inner.release()  # one piece at a time, so none are merged
+        got.append(next(gen))
     assert got == ["chữ0 ", "chữ1 ", "chữ2 "]
-    closed = time.monotonic()
-    gen.close()
-    assert inner.closed.wait(2), "the backend's generator was not closed within 2 s"
-    assert inner.closed_at is not None and inner.closed_at - closed < 2
-    assert inner.made <= len(got) + 2  # at most the piece in progress after the one already queued
-    assert _wait_until(lambda: threading.active_count() <= baseline, 2) is not None, "worker thread leaked"
+    gen.close()  # the worker is now asking the backend for the fourth piece
+    inner.release(200)
+    assert inner.closed.wait(WAIT), "the backend's generator was never closed"
+    assert inner.made == len(got) + 1  # the piece in progress when the consumer left, and not one more
+    assert _wait_until(lambda: threading.active_count() <= baseline), "worker thread leaked"
     assert model.gate.running == 0 and model.state is BreakerState.CLOSED
 
 
@@ -358,9 +381,25 @@ def test_closing_the_consumer_closes_the_http_stream_of_a_real_server(wire: Olla
     assert next(gen) and next(gen)
     gen.close()
     # The server's handler thread ends only when its writes fail, i.e. once our side closed the connection.
-    took = _wait_until(lambda: threading.active_count() <= baseline, 2)
-    assert took is not None, f"{threading.active_count() - baseline} thread(s) still running 2 s after close"
+    assert _wait_until(lambda: threading.active_count() <= baseline), "the server is still writing to a closed stream"
     assert model.gate.running == 0
+
+
+class Counted:
+    """A ChatModel that passes another one's pieces through and counts them."""
+
+    def __init__(self, inner: ChatModel) -> None:
+        self.inner = inner
+        self.made = 0
+
+    @property
+    def id(self) -> str:
+        return self.inner.id
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+        for piece in self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            self.made += 1
+            yield piece
 
 
 @pytest.mark.slow
@@ -371,16 +410,17 @@ def test_closing_the_consumer_stops_real_llama_cpp_at_the_next_token(settings: S
     from tutor.llm.llamacpp import LlamaCppChatModel
 
     path = assemble(QWEN_05B, settings.models_dir)
-    model = ResilientChatModel(LlamaCppChatModel(path, n_ctx=1024, threads=2))
+    counted = Counted(LlamaCppChatModel(path, n_ctx=1024, threads=2))
+    model = ResilientChatModel(counted)
     ask = [Message("user", "Hãy kể một câu chuyện thật dài về con mèo.")]
     baseline = threading.active_count()
     gen = model.stream(ask, max_tokens=300, temperature=0)
     for _ in range(3):
         next(gen)
-    t0 = time.monotonic()
     gen.close()
-    took = _wait_until(lambda: threading.active_count() <= baseline and model.gate.running == 0, 2)
-    assert took is not None, "llama.cpp kept generating more than 2 s after the consumer left"
-    print(f"llama.cpp worker stopped {took * 1000:.0f} ms after close ({time.monotonic() - t0:.3f}s)")
+    made_at_close = counted.made
+    assert _wait_until(lambda: threading.active_count() <= baseline and model.gate.running == 0)
+    assert counted.made - made_at_close <= 1, "llama.cpp kept generating after the consumer left"
+    assert counted.made < 300
     # The model's lock is free again: a new answer starts at once.
     assert next(model.stream(ask, max_tokens=4, temperature=0))

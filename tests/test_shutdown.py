@@ -6,35 +6,13 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
-from collections.abc import Iterator, Sequence
 
 import pytest
 
+from tests.support.models import PacedModel
 from tutor.errors import LLMUnavailableError
 from tutor.llm.resilience import ResilientChatModel
 from tutor.types import Message
-
-
-class SlowModel:
-    """Writes a piece every `gap` seconds, like a model decoding on a busy CPU."""
-
-    def __init__(self, gap: float, pieces: int = 200) -> None:
-        self.gap = gap
-        self.pieces = pieces
-        self.closed = threading.Event()
-
-    @property
-    def id(self) -> str:
-        return "slow"
-
-    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
-        try:
-            for i in range(self.pieces):
-                time.sleep(self.gap)
-                yield f"chữ{i} "
-        finally:
-            self.closed.set()
 
 
 def _workers(before: set[threading.Thread]) -> list[threading.Thread]:
@@ -44,7 +22,7 @@ def _workers(before: set[threading.Thread]) -> list[threading.Thread]:
 
 def test_a_timed_out_generation_is_stopped_and_its_thread_ends():
     before = set(threading.enumerate())
-    inner = SlowModel(gap=0.3)
+    inner = PacedModel(gap=0.3)
     model = ResilientChatModel(inner, token_timeout=0.1, total_timeout=30, first_token_timeout=0.1)
     with pytest.raises(LLMUnavailableError, match="chậm"):
         list(model.stream([Message("user", "hỏi")], max_tokens=50, temperature=0.0))
@@ -54,7 +32,7 @@ def test_a_timed_out_generation_is_stopped_and_its_thread_ends():
 
 def test_a_generation_the_reader_abandons_is_stopped_by_close():
     before = set(threading.enumerate())
-    inner = SlowModel(gap=0.05)
+    inner = PacedModel(gap=0.05)
     model = ResilientChatModel(inner, token_timeout=5, total_timeout=30)
     stream = model.stream([Message("user", "hỏi")], max_tokens=500, temperature=0.0)
     assert next(stream).startswith("chữ")

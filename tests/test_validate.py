@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.gold import gold_item
 from tutor.cli import app
 from tutor.cli.validate import validate_corpus
 
@@ -22,22 +24,11 @@ def test_shipped_corpus_quiz_and_gold_set_validate(monkeypatch: pytest.MonkeyPat
     assert "Hợp lệ" in r.output
 
 
-def _gold_line(**over) -> str:
-    item = {
-        "id": "g1",
-        "question": "bật wifi sao",
-        "level": "co-ban",
-        "group": "nguoi-dan",
-        "type": "howto",
-        "answerable": True,
-        "gold": {"lesson": "bat-wifi", "section": "co-ban"},
-        "reference_answer": "Vuốt xuống.",
-        "key_points": [{"point": "vuốt", "accept": ["vuốt"]}],
-        "must_not": [],
-        "safety_critical": False,
-    }
-    item.update(over)
-    return json.dumps(item, ensure_ascii=False)
+def _gold_line(**over: Any) -> str:
+    """A valid gold item about the Wi-Fi lesson, as one JSONL line."""
+    return json.dumps(
+        gold_item("g1", **{"gold": {"lesson": "bat-wifi", "section": "co-ban"}, **over}), ensure_ascii=False
+    )
 
 
 def test_every_problem_is_reported_with_its_file_and_line(corpus_dir: Path, tmp_path: Path):

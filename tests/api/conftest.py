@@ -40,6 +40,18 @@ class RealParts:
     #: An empty learner database already migrated to head: copying it is 10x faster than migrating.
     template_db: Path
 
+    def new_app(self, db: Path, model: ChatModel | None, mode: AnswerMode | None = None, **settings: object) -> FastAPI:
+        """An app over the shared index, tutor and quiz bank, with its own learner database at `db` (a copy of the
+        template) and these settings. A model given is there to be used: the LLM writes, unless `mode` says
+        otherwise; without one the answer is composed."""
+        shutil.copyfile(self.template_db, db)
+        s = self.settings.model_copy(update={"learner_db_url": f"sqlite:///{db}", **settings})
+        tutor = copy.copy(self.tutor)
+        tutor.chat_model = model
+        tutor.mode = mode or (AnswerMode.GENERATED if model is not None else AnswerMode.COMPOSED)
+        store = LearnerStore(s.learner_url, migrate=False)
+        return create_app(s, tutor, embedder=HashingEmbedder(), store=store, bank=self.bank, lessons=self.lessons)
+
 
 @pytest.fixture(scope="session")
 def real_parts(tmp_path_factory: pytest.TempPathFactory) -> RealParts:
@@ -83,18 +95,7 @@ def make_api(real_parts: RealParts, tmp_path: Path) -> Iterator[MakeApi]:
 
     def make(model: ChatModel | None = None, **overrides: object) -> Api:
         db = tmp_path / f"learners-{len(made)}.sqlite3"
-        shutil.copyfile(real_parts.template_db, db)
-        settings = real_parts.settings.model_copy(
-            update={"learner_db_url": f"sqlite:///{db}", "cert_key_path": tmp_path / "keys" / "cert.pem", **overrides}
-        )
-        tutor = copy.copy(real_parts.tutor)
-        tutor.chat_model = model
-        # A scripted model is there to be used: the LLM writes; without one the answer is composed.
-        tutor.mode = AnswerMode.GENERATED if model is not None else AnswerMode.COMPOSED
-        store = LearnerStore(settings.learner_url, migrate=False)
-        app = create_app(
-            settings, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons
-        )
+        app = real_parts.new_app(db, model, **{"cert_key_path": tmp_path / "keys" / "cert.pem", **overrides})
         api = Api(TestClient(app), app, app.state.services, model)
         made.append(api)
         return api

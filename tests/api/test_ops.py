@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+import tutor.evals.session  # noqa: F401 - the eval endpoints need the harness: a broken import must fail here
 from tests.api.conftest import Api, MakeApi
 from tutor.api.app import create_app
 from tutor.auth.tokens import TokenStore
@@ -232,7 +233,6 @@ def test_eval_endpoint_is_503_with_a_clear_message_when_the_harness_is_missing(
 
 
 def test_an_unknown_eval_dataset_is_a_422_that_names_the_known_ones(api: Api) -> None:
-    pytest.importorskip("tutor.evals.session")
     r = api.client.post("/api/admin/evals", json={"dataset": ""}, headers=api.token("operator"))
     assert r.status_code == 422 and r.json()["error"] == "UnknownDatasetError" and "gold_vi" in r.json()["message"]
     assert api.services.evals.job.status().state == "idle"
@@ -240,7 +240,6 @@ def test_an_unknown_eval_dataset_is_a_422_that_names_the_known_ones(api: Api) ->
 
 @pytest.mark.slow  # runs and scores part of the gold set through the real eval harness (~6 s)
 def test_eval_run_goes_through_the_serving_tutor_in_the_background(make_api: MakeApi) -> None:
-    pytest.importorskip("tutor.evals.session")
     api = make_api(None)  # extractive: no LLM, fast
     ops = api.token("operator")
     assert api.client.post("/api/admin/evals", json={"dataset": "../../etc/passwd"}, headers=ops).status_code == 422

@@ -9,7 +9,6 @@ Rate limits are set too high to refuse anything here: their 429s are tested in t
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 from collections import Counter
@@ -26,10 +25,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from tests.api.conftest import REPLY, RealParts
-from tutor.api.app import create_app
 from tutor.api.deps import Services
-from tutor.embed.hashing import HashingEmbedder
-from tutor.learner.store import LearnerStore
 from tutor.llm.scripted import ScriptedChatModel
 
 #: Examples per operation; 35 operations at 30 take under a minute. SCHEMATHESIS_EXAMPLES=300 hunts deeper by hand.
@@ -56,25 +52,19 @@ def world(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> It
     (tmp / "datasets" / "gold_vi.jsonl").write_text("".join(gold[:5]), encoding="utf-8")
     # A private copy of the index: POST /api/admin/index/rebuild really rebuilds it.
     shutil.copytree(real_parts.settings.index_dir, tmp / "data" / "index")
-    shutil.copyfile(real_parts.template_db, tmp / "learners.sqlite3")
-    s = real_parts.settings.model_copy(
-        update={
-            "data_dir": tmp / "data",
-            "learner_db_url": f"sqlite:///{tmp / 'learners.sqlite3'}",
-            "cert_key_path": tmp / "cert.pem",
-            "datasets_dir": tmp / "datasets",
-            # Counted (so odd Authorization headers go through the limiter) but never reached.
-            "rate_limit_chat": "100000/minute",
-            "rate_limit_api": "100000/minute",
-        }
-    )
-    tutor = copy.copy(real_parts.tutor)
-    tutor.chat_model = ScriptedChatModel(REPLY)
-    store = LearnerStore(s.learner_url, migrate=False)
-    app = create_app(
-        s, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons
+    app = real_parts.new_app(
+        tmp / "learners.sqlite3",
+        ScriptedChatModel(REPLY),
+        real_parts.tutor.mode,
+        data_dir=tmp / "data",
+        cert_key_path=tmp / "cert.pem",
+        datasets_dir=tmp / "datasets",
+        # Counted (so odd Authorization headers go through the limiter) but never reached.
+        rate_limit_chat="100000/minute",
+        rate_limit_api="100000/minute",
     )
     services: Services = app.state.services
+    tutor, store = services.runtime.tutor, services.store
     # The eval harness is imported on its first use; on a busy machine that import alone can pass the fuzzer's 10 s
     # read timeout (a timeout, not a 5xx), so it happens here, before any request is timed.
     services.evals.available()

@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import REPLY, Api, MakeApi
+from tests.support.sse import sse_events
+from tutor.evals.dataset import GoldItem
 from tutor.llm.scripted import ScriptedChatModel
 from tutor.types import Level
 
@@ -18,19 +20,11 @@ QUESTION = "có người gọi xưng công an đòi mã OTP"
 FOLLOW_UP = "thế nếu lỡ đọc rồi thì sao?"
 
 
-def events(body: str) -> list[tuple[str, dict]]:
-    out = []
-    for block in body.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.split("\n"))
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
 def ask(api: Api, session: str, headers: dict[str, str], question: str, **extra: object) -> list[tuple[str, dict]]:
     r = api.client.post(f"/api/sessions/{session}/messages", json={"question": question, **extra}, headers=headers)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/event-stream")
-    return events(r.text)
+    return sse_events(r.text)
 
 
 def test_session_stream_sends_tokens_citations_answer_done_in_order(api: Api) -> None:
@@ -127,9 +121,8 @@ def test_feedback_export_is_gold_set_jsonl_from_the_cited_section(api: Api) -> N
     assert "345 678" not in up["question"] and "[đã ẩn" in up["question"]
     assert down["type"] == "followup" and down["reference_answer"] == ""
     assert [t["role"] for t in down["history"]] == ["user", "assistant"]
-    dataset = pytest.importorskip("tutor.evals.dataset")
     for item in items:  # the eval harness's own schema accepts every line
-        dataset.GoldItem.model_validate(item)
+        GoldItem.model_validate(item)
     only_down = api.client.get("/api/feedback/export?rating=down", headers=api.token("operator")).text
     assert [json.loads(line)["id"] for line in only_down.splitlines()] == ["fb-2-down"]
 
@@ -190,9 +183,10 @@ def test_an_unexpected_failure_mid_stream_ends_with_an_error_event(make_api: Mak
     api = make_api(BrokenModel(words=14))
     r = api.client.post("/api/chat/stream", json={"question": QUESTION})
     assert r.status_code == 200
-    assert events(r.text)[0][0] == "token"
-    assert events(r.text)[-1] == ("error", {"error": "InternalError", "message": events(r.text)[-1][1]["message"]})
-    assert "hỏi lại" in events(r.text)[-1][1]["message"]
+    evs = sse_events(r.text)
+    kind, data = evs[-1]
+    assert evs[0][0] == "token" and kind == "error"
+    assert data["error"] == "InternalError" and set(data) == {"error", "message"} and "hỏi lại" in data["message"]
     stats = api.client.get("/api/admin/stats", headers=api.token("operator")).json()
     assert stats["process"]["errors"] == 1 and stats["process"]["questions"] == 0
 

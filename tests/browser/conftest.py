@@ -7,9 +7,7 @@ its npm package, tests/browser/vendor) on the page as it is.
 
 from __future__ import annotations
 
-import copy
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,11 +20,7 @@ from fastapi import FastAPI
 
 from tests.api.conftest import REPLY, RealParts, make_api, real_parts  # noqa: F401 - fixtures shared with the API tests
 from tests.api.live import LiveServer
-from tutor.answering.tutor import AnswerMode
-from tutor.api.app import create_app
 from tutor.api.deps import Services
-from tutor.embed.hashing import HashingEmbedder
-from tutor.learner.store import LearnerStore
 from tutor.llm.resilience import LLMBusyError
 from tutor.types import Message
 
@@ -108,32 +102,24 @@ class Site:
 @pytest.fixture(scope="session")
 def site(real_parts: RealParts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:  # noqa: F811
     tmp = tmp_path_factory.mktemp("browser-site")
-    shutil.copyfile(real_parts.template_db, tmp / "learners.sqlite3")
-    settings = real_parts.settings.model_copy(
-        update={
-            "data_dir": tmp / "data",
-            "learner_db_url": f"sqlite:///{tmp / 'learners.sqlite3'}",
-            "cert_key_path": tmp / "cert.pem",
-            "rate_limit_chat": "",
-            "rate_limit_chat_anonymous": "",
-            "rate_limit_api": "",
-        }
-    )
     # The index is shared read-only with the API tests; the data directory (speech cache, logs) is this server's.
     (tmp / "data").mkdir()
     (tmp / "data" / "index").symlink_to(real_parts.settings.index_dir, target_is_directory=True)
     model = Switchboard()
-    tutor = copy.copy(real_parts.tutor)
-    tutor.chat_model = model
     # As in the API tests: the scripted model is there to be used, so the LLM writes (composed is the default).
-    tutor.mode = AnswerMode.GENERATED
-    store = LearnerStore(settings.learner_url, migrate=False)
-    app = create_app(
-        settings, tutor, embedder=HashingEmbedder(), store=store, bank=real_parts.bank, lessons=real_parts.lessons
+    app = real_parts.new_app(
+        tmp / "learners.sqlite3",
+        model,
+        data_dir=tmp / "data",
+        cert_key_path=tmp / "cert.pem",
+        rate_limit_chat="",
+        rate_limit_chat_anonymous="",
+        rate_limit_api="",
     )
+    services: Services = app.state.services
     with LiveServer(app) as server:
-        yield Site(server.url, app, app.state.services, model, tutor)
-    store.close()
+        yield Site(server.url, app, services, model, services.runtime.tutor)
+    services.store.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,33 +8,15 @@ from typing import Any
 
 import pytest
 
+from tests.support.gold import everyday_item, gold_item
 from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.wiring import build_tutor
 
-
-def gold_item(id_: str, **over: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "id": id_,
-        "question": "Có người gọi xưng công an đòi mã OTP thì làm sao?",
-        "level": "co-ban",
-        "group": "nguoi-dan",
-        "type": "safety",
-        "answerable": True,
-        "gold": {"lesson": "an-toan-otp", "section": "co-ban"},
-        "reference_answer": "Không đọc mã OTP cho ai, kể cả người xưng là công an.",
-        "key_points": [{"point": "không đọc mã OTP", "accept": ["không đọc mã otp"]}],
-        "must_not": ["hãy đọc mã"],
-        "safety_critical": True,
-    }
-    item.update(over)
-    return item
-
-
 GOLD = [
     gold_item("T-001"),
-    gold_item(
+    everyday_item(
         "T-002",
         question="lam sao bat wifi tren dien thoai",
         type="howto",
@@ -44,10 +26,8 @@ GOLD = [
             {"point": "mở cài đặt", "accept": ["cài đặt"]},
             {"point": "nhập mật khẩu", "accept": ["mật khẩu"]},
         ],
-        must_not=[],
-        safety_critical=False,
     ),
-    gold_item(
+    everyday_item(
         "T-003",
         question="Kích hoạt tài khoản định danh điện tử mức 2 ở đâu?",
         type="fact",
@@ -56,10 +36,8 @@ GOLD = [
         gold={"lesson": "vneid-muc-2", "section": "cac-buoc"},
         reference_answer="Đến công an xã, phường mang căn cước để đăng ký mức 2.",
         key_points=[{"point": "đến công an", "accept": ["công an"]}],
-        must_not=[],
-        safety_critical=False,
     ),
-    gold_item(
+    everyday_item(
         "T-004",
         question="cách nấu phở bò cho ngon",
         type="out_of_scope",
@@ -67,8 +45,6 @@ GOLD = [
         gold=None,
         reference_answer="Xin lỗi, mình chỉ hỗ trợ các kỹ năng số.",
         key_points=[],
-        must_not=[],
-        safety_critical=False,
     ),
     gold_item(
         "T-005",

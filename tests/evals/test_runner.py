@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gold import gold_item
 from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
@@ -18,19 +19,17 @@ from tutor.evals.session import collect
 from tutor.types import Message
 from tutor.wiring import build_tutor
 
-from .conftest import GOLD, gold_item, write_gold
+from .conftest import GOLD, write_gold
 
 
 class InterruptingModel:
     """Answers normally, then behaves like Ctrl-C on the call after `calls_before_interrupt`."""
 
+    id = "interrupting"
+
     def __init__(self, calls_before_interrupt: int) -> None:
         self.left = calls_before_interrupt
         self.calls = 0
-
-    @property
-    def id(self) -> str:
-        return "interrupting"
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
         self.calls += 1

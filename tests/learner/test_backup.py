@@ -60,7 +60,10 @@ def test_backup_while_another_thread_writes_then_restore_keeps_every_acknowledge
         backup = backup_sqlite(db, tmp_path / "backups")
         with lock:
             during = len(acknowledged)
-        time.sleep(0.2)
+        # The writer must go on after the backup: wait for its next write (30 s only guards against a hang).
+        deadline = time.monotonic() + 30
+        while len(acknowledged) <= during and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         stop.set()
         writer.join(10)

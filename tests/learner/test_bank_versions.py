@@ -24,15 +24,20 @@ def stores(tmp_path: Path) -> Iterator[tuple[LearnerStore, QuizBankStore]]:
     store.close()
 
 
+@pytest.fixture
+def service(stores: tuple[LearnerStore, QuizBankStore], real_bank: list[QuizItem], tmp_path: Path) -> LearnerService:
+    store, versions = stores
+    return LearnerService(store, real_bank, {}, tmp_path / "key.pem", versions)
+
+
 def _harder(bank: list[QuizItem], by: float) -> dict[str, float]:
     return {item.id: item.difficulty + by for item in bank}
 
 
 def test_apply_records_a_version_and_placements_remember_it(
-    stores: tuple[LearnerStore, QuizBankStore], real_bank: list[QuizItem], tmp_path: Path
+    stores: tuple[LearnerStore, QuizBankStore], service: LearnerService, real_bank: list[QuizItem]
 ) -> None:
     store, versions = stores
-    service = LearnerService(store, real_bank, {}, tmp_path / "key.pem", versions)
     learner = store.create_learner(Group.HOC_SINH, consent=True)
     before = service.start_placement(learner.id)
     assert versions.current_id() == WRITTEN and store.load_placement(before.placement_id).state.bank_version == 0
@@ -77,10 +82,9 @@ def test_versioned_bank_keeps_items_the_version_does_not_know(real_bank: list[Qu
 
 
 def test_answer_log_keeps_each_learners_first_answer(
-    stores: tuple[LearnerStore, QuizBankStore], real_bank: list[QuizItem], tmp_path: Path
+    stores: tuple[LearnerStore, QuizBankStore], service: LearnerService, real_bank: list[QuizItem]
 ) -> None:
     store, versions = stores
-    service = LearnerService(store, real_bank, {}, tmp_path / "key.pem", versions)
     learner = store.create_learner(Group.NGUOI_DAN, consent=True)
     step = service.start_placement(learner.id)
     assert step.item is not None

@@ -41,6 +41,8 @@ class BaseWireState:
     #: Fixed reply; None means: quote the first passage of the last user message.
     reply: str | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: When set, each streamed piece waits for one release: a test decides when the server writes, not the clock.
+    hold: threading.Semaphore | None = None
 
     def reply_to(self, messages: list[dict[str, Any]]) -> str:
         return self.reply if self.reply is not None else grounded_reply(messages)
@@ -99,6 +101,8 @@ class WireHandler(BaseHTTPRequestHandler):
                 return False
             if state.mode == "slow":
                 time.sleep(state.delay)
+            if state.hold is not None:
+                state.hold.acquire()
             # "garbage" replaces the second piece with a truncated frame the client cannot parse.
             self._chunk(garbage if state.mode == "garbage" and i == 1 else frame(piece))
         return True
