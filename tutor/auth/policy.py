@@ -25,25 +25,16 @@ class Role(StrEnum):
 _LABELS = {Role.LEARNER: "học viên", Role.TRAINER: "tập huấn viên", Role.OPERATOR: "quản trị viên"}
 
 
-class AuthenticationError(TutorError):
+class AuthenticationError(TutorError, http_status=401, exit_code=2):
     """No bearer token, or one that is unknown or revoked."""
 
-    http_status = 401
-    exit_code = 2
 
-
-class PermissionDeniedError(TutorError):
+class PermissionDeniedError(TutorError, http_status=403, exit_code=2):
     """A valid token whose role may not use this endpoint."""
 
-    http_status = 403
-    exit_code = 2
 
-
-class InvalidTokenRequestError(TutorError):
+class InvalidTokenRequestError(TutorError, http_status=422, exit_code=2):
     """A token was requested with a role/learner combination that makes no sense."""
-
-    http_status = 422
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,8 @@ BACKUP_PREFIX = "learners-"
 BACKUP_SUFFIX = ".sqlite3"
 
 
-class BackupError(TutorError):
+class BackupError(TutorError, http_status=503, exit_code=3):
     """A backup or restore could not be made, or the backup file is damaged; the live database is untouched."""
-
-    http_status = 503
-    exit_code = 3
 
 
 def sqlite_path(url: str) -> Path:
