@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from tutor.errors import NotFoundError, TutorError
+from tutor.types import LabelledEnum
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     #: Reads and writes only their own profile, placement, sessions and feedback.
-    LEARNER = "learner"
+    LEARNER = "learner", "học viên"
     #: Community digital-technology teams: the preview of one question at every level; enrols learners.
-    TRAINER = "trainer"
+    TRAINER = "trainer", "tập huấn viên"
     #: Runs the service: index, evaluations, statistics, feedback export, learner deletion.
-    OPERATOR = "operator"
-
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-
-_LABELS = {Role.LEARNER: "học viên", Role.TRAINER: "tập huấn viên", Role.OPERATOR: "quản trị viên"}
+    OPERATOR = "operator", "quản trị viên"
 
 
 class AuthenticationError(TutorError, http_status=401, exit_code=2):
