@@ -96,6 +96,16 @@ class Chunk:
     def embed_text(self) -> str:
         return f"{self.lesson_title}. {self.section_title}. {self.text}"
 
+    def source_fields(self) -> dict[str, str]:
+        """Where the chunk comes from, under the names a citation, an API passage and an eval record give it."""
+        return {
+            "chunk_id": self.id,
+            "lesson_id": self.lesson_id,
+            "section_id": self.section_id,
+            "lesson_title": self.lesson_title,
+            "section_title": self.section_title,
+        }
+
 
 @dataclass(frozen=True)
 class Hit:
