@@ -211,7 +211,7 @@ class OutcomeOut(BaseModel):
 
     @classmethod
     def from_outcome(cls, o: AnswerOutcome) -> OutcomeOut:
-        return cls.model_validate(o, from_attributes=True)
+        return cls(item_id=o.item_id, correct=o.correct, answer=o.answer, explanation=o.explanation)
 
 
 class PlacementStartIn(BaseModel):
@@ -313,7 +313,7 @@ class SessionOut(BaseModel):
 
     @classmethod
     def from_summary(cls, s: SessionSummary) -> SessionOut:
-        return cls.model_validate(s, from_attributes=True)
+        return cls(id=s.id, created_at=s.created_at, n_turns=s.n_turns, title=s.title)
 
 
 class TurnOut(BaseModel):
