@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,19 +25,6 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 T = TypeVar("T")
 _CHUNK_FILE = re.compile(r"^doc-[0-9a-f]{12}\.[0-9a-f]{12}\.jsonl$")
-
-
-def _chunk_json(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "id": chunk.id,
-        "lesson_id": chunk.lesson_id,
-        "section_id": chunk.section_id,
-        "lesson_title": chunk.lesson_title,
-        "section_title": chunk.section_title,
-        "text": chunk.text,
-        "groups": list(chunk.groups),
-        "levels": list(chunk.levels),
-    }
 
 
 def _doc_json(doc: IngestedDoc, file: str, chunks_sha256: str) -> dict[str, Any]:
@@ -120,7 +108,8 @@ def save_ingested(report: IngestReport, directory: Path, *, prune: bool = True) 
         for chunk in report.chunks:
             by_doc.setdefault(chunk.lesson_id, []).append(chunk)
         for doc in report.documents:
-            lines = [json.dumps(_chunk_json(c), ensure_ascii=False) for c in by_doc.get(doc.doc_id, [])]
+            # A chunk's fields in their declared order: the same bytes (and hash) for the same chunks.
+            lines = [json.dumps(asdict(c), ensure_ascii=False) for c in by_doc.get(doc.doc_id, [])]
             if len(lines) != doc.chunk_count:
                 raise CorpusError(f"Báo cáo nạp không khớp: {doc.doc_id} có {len(lines)}/{doc.chunk_count} đoạn.")
             content = ("\n".join(lines) + "\n").encode("utf-8")
