@@ -6,7 +6,7 @@ from tutor.errors import TutorError
 
 
 class LearnerInputError(TutorError, http_status=422, exit_code=2):
-    """Base of the learner model's bad-input errors (HTTP 422, exit code 2)."""
+    """Base of the learner model's bad-input errors."""
 
 
 class ConsentRequiredError(LearnerInputError):
@@ -26,7 +26,7 @@ class InvalidAnswerError(LearnerInputError):
 
 
 class LearnerConflictError(TutorError, http_status=409, exit_code=2):
-    """Base of the errors where the request is well formed but does not fit the current state (HTTP 409)."""
+    """Base of the errors where the request is well formed but does not fit the current state."""
 
 
 class ItemNotAskedError(LearnerConflictError):
