@@ -20,12 +20,12 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tutor.atomic_file import replace_file
 from tutor.safety.privacy import redact
 
 LOG_PREFIX = "tutor-"
@@ -138,23 +138,6 @@ def _mentions(line: str, learner_id: str, pseudonym: re.Pattern[str] | None) -> 
     return bool(pseudonym and pseudonym.search(text))
 
 
-def _rewrite(path: Path, lines: list[bytes]) -> None:
-    """Atomically replace `path` with `lines`, keeping its permissions."""
-    mode = path.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.writelines(lines)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def purge_learner_logs(log_dir: Path, learner_id: str, *, pseudonym: str | None = None) -> int:
     """Rewrite every log file in `log_dir` without the lines of `learner_id`; return how many lines were removed.
 
@@ -178,5 +161,5 @@ def purge_learner_logs(log_dir: Path, learner_id: str, *, pseudonym: str | None 
             kept = [ln for ln in lines if not _mentions(ln.decode("utf-8", "replace"), learner_id, pattern)]
             if len(kept) != len(lines):
                 removed += len(lines) - len(kept)
-                _rewrite(path, kept)
+                replace_file(path, kept, mode=path.stat().st_mode & 0o777)  # keeps its permissions
     return removed

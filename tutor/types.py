@@ -2,50 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Self
 
 
-class Level(StrEnum):
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members read `NAME = "value", "nhãn tiếng Việt"`: each label stands beside its value."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        # Only the class body calls this, with both; `label` has a default so that a lookup such as
+        # `Level("co-ban")`, which returns an existing member and never gets here, type-checks.
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def parse(cls, value: str, error: Callable[[str], Exception], kind: str) -> Self:
+        """The member whose value is `value`; else `error` with a message naming every valid value."""
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(member.value for member in cls)
+            raise error(f"{kind} '{value}' không có. Chọn một trong: {names}.") from None
+
+
+class Level(LabelledEnum):
     """The four trình độ of Thông tư 02/2025/TT-BGDĐT."""
 
-    CO_BAN = "co-ban"
-    TRUNG_CAP = "trung-cap"
-    NANG_CAO = "nang-cao"
-    CHUYEN_SAU = "chuyen-sau"
-
-    @property
-    def label(self) -> str:
-        return _LEVEL_LABELS[self]
+    CO_BAN = "co-ban", "Cơ bản"
+    TRUNG_CAP = "trung-cap", "Trung cấp"
+    NANG_CAO = "nang-cao", "Nâng cao"
+    CHUYEN_SAU = "chuyen-sau", "Chuyên sâu"
 
 
-_LEVEL_LABELS = {
-    Level.CO_BAN: "Cơ bản",
-    Level.TRUNG_CAP: "Trung cấp",
-    Level.NANG_CAO: "Nâng cao",
-    Level.CHUYEN_SAU: "Chuyên sâu",
-}
-
-
-class Group(StrEnum):
+class Group(LabelledEnum):
     """The four target groups of Quyết định 757/QĐ-BKHCN."""
 
-    CONG_CHUC = "cong-chuc"
-    HOC_SINH = "hoc-sinh"
-    LAO_DONG = "lao-dong"
-    NGUOI_DAN = "nguoi-dan"
-
-    @property
-    def label(self) -> str:
-        return _GROUP_LABELS[self]
-
-
-_GROUP_LABELS = {
-    Group.CONG_CHUC: "cán bộ, công chức, viên chức",
-    Group.HOC_SINH: "học sinh, sinh viên",
-    Group.LAO_DONG: "người lao động trong doanh nghiệp",
-    Group.NGUOI_DAN: "người dân",
-}
+    CONG_CHUC = "cong-chuc", "cán bộ, công chức, viên chức"
+    HOC_SINH = "hoc-sinh", "học sinh, sinh viên"
+    LAO_DONG = "lao-dong", "người lao động trong doanh nghiệp"
+    NGUOI_DAN = "nguoi-dan", "người dân"
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,16 @@ class Chunk:
     @property
     def embed_text(self) -> str:
         return f"{self.lesson_title}. {self.section_title}. {self.text}"
+
+    def source_fields(self) -> dict[str, str]:
+        """Where the chunk comes from, under the names a citation, an API passage and an eval record give it."""
+        return {
+            "chunk_id": self.id,
+            "lesson_id": self.lesson_id,
+            "section_id": self.section_id,
+            "lesson_title": self.lesson_title,
+            "section_title": self.section_title,
+        }
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,4 @@ def cite(answer: str, hits: Sequence[Hit], min_support: float = 0.3) -> tuple[Ci
             used.add(best + 1)
     if not used:
         used = {1}
-    return tuple(
-        Citation(
-            n=n,
-            chunk_id=hits[n - 1].chunk.id,
-            lesson_id=hits[n - 1].chunk.lesson_id,
-            section_id=hits[n - 1].chunk.section_id,
-            lesson_title=hits[n - 1].chunk.lesson_title,
-            section_title=hits[n - 1].chunk.section_title,
-        )
-        for n in sorted(used)
-    )
+    return tuple(Citation(n=n, **hits[n - 1].chunk.source_fields()) for n in sorted(used))

@@ -9,7 +9,7 @@ offers up to three questions the nearest lessons answer, and for health or law, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -60,23 +60,20 @@ def load_referrals(path: Path) -> list[Referral]:
         raise ConfigError(f"Tệp {path} sai cấu trúc ({exc}). Xem corpus/FORMAT.md.") from exc
 
 
+@dataclass(eq=False, repr=False)
 class Gate:
-    def __init__(
-        self,
-        scope: ScopeClassifier | None,
-        embed_query: Callable[[str], np.ndarray] | None,
-        *,
-        suggest: Callable[[str, Sequence[Hit]], list[str]] | None = None,
-        referrals: Sequence[Referral] = (),
-        manipulation: bool = True,
-        manipulation_model: ScopeModel | None = None,
-    ) -> None:
-        self.scope = scope
-        self.manipulation_model = manipulation_model
-        self.embed_query = embed_query
-        self.suggest = suggest
-        self.referrals = tuple(referrals)
-        self.manipulation = manipulation
+    """Before retrieval: manipulation (rules, then the learned model), then scope; a refusal or None per question."""
+
+    scope: ScopeClassifier | None
+    embed_query: Callable[[str], np.ndarray] | None
+    _: KW_ONLY
+    suggest: Callable[[str, Sequence[Hit]], list[str]] | None = None
+    referrals: Sequence[Referral] = ()
+    manipulation: bool = True
+    manipulation_model: ScopeModel | None = None
+
+    def __post_init__(self) -> None:
+        self.referrals = tuple(self.referrals)
 
     def check(self, question: str, query: str, history: Sequence[Message], hits: Sequence[Hit]) -> GateVerdict:
         if self.manipulation:

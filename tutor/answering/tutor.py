@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -92,42 +92,28 @@ class _Turn:
     hits: list[Hit] = field(default_factory=list)
 
 
+# eq=False and repr=False: a Tutor is one service object, compared and shown by identity like any other.
+@dataclass(eq=False, repr=False)
 class Tutor:
     """The one code path the API, the CLI and the eval harness all use."""
 
-    def __init__(
-        self,
-        retriever: Retriever,
-        chat_model: ChatModel | None,
-        prompts: Prompts,
-        *,
-        composer: Composer | None = None,
-        mode: AnswerMode = AnswerMode.COMPOSED,
-        embed_query: Callable[[str], np.ndarray] | None = None,
-        k: int = 4,
-        max_tokens: int = 320,
-        temperature: float = 0.2,
-        max_question_chars: int = 2000,
-        llm_passages: int = 2,
-        llm_context_chars: int = 600,
-        gate: GateCheck | None = None,
-    ) -> None:
-        self.retriever = retriever
-        self.chat_model = chat_model
-        self.prompts = prompts
-        #: Composes the default answer; without one (tests, an index with no lessons) answers are quoted.
-        self.composer = composer
-        self.mode = mode
-        #: The question's embedding as retrieval computes it (cached there): the composer matches by meaning too.
-        self.embed_query = embed_query
-        #: Refuses out-of-scope questions and manipulation before anything is retrieved.
-        self.gate = gate
-        self.k = k
-        self.max_tokens = max_tokens
-        self.temperature = temperature
-        self.max_question_chars = max_question_chars
-        self.llm_passages = llm_passages
-        self.llm_context_chars = llm_context_chars
+    retriever: Retriever
+    chat_model: ChatModel | None
+    prompts: Prompts
+    _: KW_ONLY
+    #: Composes the default answer; without one (tests, an index with no lessons) answers are quoted.
+    composer: Composer | None = None
+    mode: AnswerMode = AnswerMode.COMPOSED
+    #: The question's embedding as retrieval computes it (cached there): the composer matches by meaning too.
+    embed_query: Callable[[str], np.ndarray] | None = None
+    k: int = 4
+    max_tokens: int = 320
+    temperature: float = 0.2
+    max_question_chars: int = 2000
+    llm_passages: int = 2
+    llm_context_chars: int = 600
+    #: Refuses out-of-scope questions and manipulation before anything is retrieved.
+    gate: GateCheck | None = None
 
     # -- the question ------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -71,12 +72,7 @@ class AnswerOut(BaseModel):
             answer=a.text,
             citations=[
                 CitationOut(
-                    n=c.n,
-                    chunk_id=c.chunk_id,
-                    lesson_id=c.lesson_id,
-                    section_id=c.section_id,
-                    lesson_title=c.lesson_title,
-                    section_title=c.section_title,
+                    **asdict(c),
                     url=f"/lessons/{c.lesson_id}#{c.section_id}",
                     trainer_material=is_document_id(c.lesson_id),
                 )
@@ -84,11 +80,7 @@ class AnswerOut(BaseModel):
             ],
             passages=[
                 HitOut(
-                    chunk_id=h.chunk.id,
-                    lesson_id=h.chunk.lesson_id,
-                    section_id=h.chunk.section_id,
-                    lesson_title=h.chunk.lesson_title,
-                    section_title=h.chunk.section_title,
+                    **h.chunk.source_fields(),
                     score=round(h.score, 5),
                     dense_rank=h.dense_rank,
                     lexical_rank=h.lexical_rank,

@@ -59,16 +59,7 @@ class LearnerOut(BaseModel):
 
     @classmethod
     def from_profile(cls, p: LearnerProfile) -> LearnerOut:
-        return cls(
-            id=p.id,
-            pseudonym=p.pseudonym,
-            display_name=p.display_name,
-            group=p.group,
-            group_label=p.group.label,
-            age_band=p.age_band,
-            consent_at=p.consent_at,
-            created_at=p.created_at,
-        )
+        return cls(**vars(p), group_label=p.group.label)
 
 
 class EnrolledOut(BaseModel):
@@ -208,15 +199,8 @@ class ItemOut(BaseModel):
 
     @classmethod
     def from_item(cls, item: QuizItem) -> ItemOut:
-        return cls(
-            id=item.id,
-            lesson_id=item.lesson_id,
-            stem=item.stem,
-            options=list(item.options),
-            competence=item.competence,
-            domain=item.domain,
-            level=item.level,
-        )
+        # Reads the fields declared here and nothing else: the right answer stays behind.
+        return cls.model_validate(item, from_attributes=True)
 
 
 class OutcomeOut(BaseModel):
@@ -398,11 +382,4 @@ class FeedbackOut(BaseModel):
 
     @classmethod
     def from_record(cls, r: FeedbackRecord) -> FeedbackOut:
-        return cls(
-            id=r.id,
-            session_id=r.session_id,
-            message_id=r.message_id,
-            rating=r.rating,
-            comment=r.comment,
-            created_at=r.created_at,
-        )
+        return cls.model_validate(r, from_attributes=True)

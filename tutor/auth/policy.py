@@ -4,46 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from tutor.errors import NotFoundError, TutorError
+from tutor.types import LabelledEnum
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     #: Reads and writes only their own profile, placement, sessions and feedback.
-    LEARNER = "learner"
+    LEARNER = "learner", "học viên"
     #: Community digital-technology teams: the preview of one question at every level; enrols learners.
-    TRAINER = "trainer"
+    TRAINER = "trainer", "tập huấn viên"
     #: Runs the service: index, evaluations, statistics, feedback export, learner deletion.
-    OPERATOR = "operator"
-
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
+    OPERATOR = "operator", "quản trị viên"
 
 
-_LABELS = {Role.LEARNER: "học viên", Role.TRAINER: "tập huấn viên", Role.OPERATOR: "quản trị viên"}
-
-
-class AuthenticationError(TutorError):
+class AuthenticationError(TutorError, http_status=401, exit_code=2):
     """No bearer token, or one that is unknown or revoked."""
 
-    http_status = 401
-    exit_code = 2
 
-
-class PermissionDeniedError(TutorError):
+class PermissionDeniedError(TutorError, http_status=403, exit_code=2):
     """A valid token whose role may not use this endpoint."""
 
-    http_status = 403
-    exit_code = 2
 
-
-class InvalidTokenRequestError(TutorError):
+class InvalidTokenRequestError(TutorError, http_status=422, exit_code=2):
     """A token was requested with a role/learner combination that makes no sense."""
-
-    http_status = 422
-    exit_code = 2
 
 
 @dataclass(frozen=True)

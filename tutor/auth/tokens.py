@@ -49,11 +49,7 @@ class IssuedToken:
 
 
 def parse_role(role: Role | str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        names = ", ".join(r.value for r in Role)
-        raise InvalidTokenRequestError(f"Vai trò '{role}' không có. Chọn một trong: {names}.") from None
+    return Role.parse(role, InvalidTokenRequestError, "Vai trò")
 
 
 def new_token(role: Role | str, learner_id: str | None = None) -> tuple[IssuedToken, ApiTokenRow]:

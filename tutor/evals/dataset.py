@@ -13,11 +13,8 @@ from tutor.errors import TutorError
 from tutor.types import Group, Level
 
 
-class DatasetError(TutorError):
+class DatasetError(TutorError, http_status=422, exit_code=2):
     """The dataset file is unreadable, malformed or inconsistent."""
-
-    http_status = 422
-    exit_code = 2
 
 
 class ItemType(StrEnum):

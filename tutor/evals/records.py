@@ -16,11 +16,8 @@ ITEMS_FILE = "items.jsonl"
 MANIFEST_FILE = "manifest.json"
 
 
-class RunError(TutorError):
+class RunError(TutorError, http_status=422, exit_code=2):
     """A run directory is missing, unreadable, or does not match what was asked of it."""
-
-    http_status = 422
-    exit_code = 2
 
 
 class Passage(BaseModel):

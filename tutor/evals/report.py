@@ -10,7 +10,17 @@ from typing import Any
 
 from tutor.evals.records import ItemRecord, RunManifest
 from tutor.evals.scoring import EMBED_SUPPORT_THRESHOLD, PASS_COVERAGE, ItemMetrics
-from tutor.evals.stats import LEVEL, RESAMPLES, SEED, aggregate, by_slice, estimates_to_json, percentiles, values_of
+from tutor.evals.stats import (
+    LEVEL,
+    RESAMPLES,
+    SEED,
+    SLICE_METRICS,
+    aggregate,
+    by_slice,
+    estimates_to_json,
+    percentiles,
+    values_of,
+)
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -117,15 +127,12 @@ HEADLINE: tuple[tuple[str, str, bool], ...] = (
     ("TTFT, s (mean)", "ttft_s", False),
     ("Total, s (mean)", "total_s", False),
 )
-SLICE_COLUMNS = (
-    "focused_pass_rate",
-    "pass_rate",
-    "answer_syllables",
-    "hit5_section",
-    "mrr_section",
-    "coverage_folded",
-    "refusal_accuracy",
-    "grounded_lexical",
+#: The terminal's slice tables: every slice metric but the readability, must-not and timing ones, which the HTML
+#: report shows and a terminal has no width for.
+SLICE_COLUMNS = tuple(
+    m
+    for m in SLICE_METRICS
+    if m not in {"must_not_rate", "words_per_sentence", "syllables_per_word", "rare_syllable_rate", "total_s"}
 )
 
 

@@ -87,18 +87,7 @@ def _base(item: GoldItem) -> dict[str, Any]:
 
 
 def _passages(answer: Answer) -> list[Passage]:
-    return [
-        Passage(
-            chunk_id=h.chunk.id,
-            lesson_id=h.chunk.lesson_id,
-            section_id=h.chunk.section_id,
-            lesson_title=h.chunk.lesson_title,
-            section_title=h.chunk.section_title,
-            score=h.score,
-            text=h.chunk.text,
-        )
-        for h in answer.hits
-    ]
+    return [Passage(**h.chunk.source_fields(), score=h.score, text=h.chunk.text) for h in answer.hits]
 
 
 def run_item(tutor: Tutor, item: GoldItem, depth: int = RANKING_DEPTH) -> ItemRecord:

@@ -9,15 +9,16 @@ deletion requests made since then (Nghị định 13/2023/NĐ-CP), e.g. from the
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from tutor.atomic_file import fsync_dir
 from tutor.errors import TutorError
 
 #: `learners-20250301T101500123456Z.sqlite3`: sorts by time, and two backups in one second do not collide.
@@ -25,11 +26,8 @@ BACKUP_PREFIX = "learners-"
 BACKUP_SUFFIX = ".sqlite3"
 
 
-class BackupError(TutorError):
+class BackupError(TutorError, http_status=503, exit_code=3):
     """A backup or restore could not be made, or the backup file is damaged; the live database is untouched."""
-
-    http_status = 503
-    exit_code = 3
 
 
 def sqlite_path(url: str) -> Path:
@@ -59,15 +57,6 @@ def integrity_errors(path: Path) -> list[str]:
     finally:
         conn.close()
     return [] if rows == ["ok"] else rows
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # makes the rename durable where the OS allows it
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _fsync_file(path: Path) -> None:
@@ -111,23 +100,17 @@ def backup_sqlite(db_path: Path, backup_dir: Path, *, now: dt.datetime | None = 
         raise BackupError(f"Không thấy cơ sở dữ liệu học viên {db_path}. Kiểm tra TUTOR_DATA_DIR hoặc địa chỉ CSDL.")
     backup_dir.mkdir(parents=True, exist_ok=True)
     target = backup_dir / f"{BACKUP_PREFIX}{_timestamp(now)}{BACKUP_SUFFIX}"
-    tmp = backup_dir / f".{target.name}.partial"
-    try:
-        _copy(db_path, tmp)
-        problems = integrity_errors(tmp)
-        if problems:
-            raise BackupError(
-                f"Bản sao lưu vừa tạo bị lỗi ({'; '.join(problems[:3])}). Cơ sở dữ liệu gốc có thể hỏng: "
-                "chạy `PRAGMA integrity_check` trên nó và khôi phục từ bản sao lưu trước."
-            )
-        os.replace(tmp, target)
-        _fsync_dir(backup_dir)
-    except sqlite3.Error as exc:
-        raise BackupError(f"Không sao lưu được {db_path}: {exc}. Kiểm tra chỗ trống trên đĩa và quyền ghi.") from exc
-    except OSError as exc:
-        raise BackupError(f"Không ghi được bản sao lưu vào {backup_dir}: {exc}.") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    _place_checked_copy(
+        db_path,
+        target,
+        backup_dir / f".{target.name}.partial",
+        damaged=lambda problems: (
+            f"Bản sao lưu vừa tạo bị lỗi ({problems}). Cơ sở dữ liệu gốc có thể hỏng: "
+            "chạy `PRAGMA integrity_check` trên nó và khôi phục từ bản sao lưu trước."
+        ),
+        unreadable=lambda exc: f"Không sao lưu được {db_path}: {exc}. Kiểm tra chỗ trống trên đĩa và quyền ghi.",
+        unwritable=lambda exc: f"Không ghi được bản sao lưu vào {backup_dir}: {exc}.",
+    )
     return target
 
 
@@ -152,23 +135,47 @@ def restore_sqlite(backup_file: Path, db_path: Path) -> Path:
             f"Bản sao lưu {backup_file.name} bị hỏng ({'; '.join(problems[:3])}); chưa thay gì. Chọn bản sao lưu khác."
         )
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f".{db_path.name}.restore")
+    _place_checked_copy(
+        backup_file,
+        db_path,
+        db_path.with_name(f".{db_path.name}.restore"),
+        damaged=lambda problems: f"Bản sao chép để khôi phục bị lỗi ({problems}); chưa thay gì.",
+        unreadable=lambda exc: f"Không khôi phục được từ {backup_file.name}: {exc}.",
+        unwritable=lambda exc: f"Không ghi được {db_path}: {exc}. Kiểm tra quyền ghi và chỗ trống trên đĩa.",
+        before_replace=lambda: _retire_wal(db_path),
+    )
+    return db_path
+
+
+def _place_checked_copy(
+    source: Path,
+    target: Path,
+    tmp: Path,
+    *,
+    damaged: Callable[[str], str],
+    unreadable: Callable[[sqlite3.Error], str],
+    unwritable: Callable[[OSError], str],
+    before_replace: Callable[[], None] = lambda: None,
+) -> None:
+    """Copy `source` into `tmp`, check the copy, and rename it over `target`; `tmp` never outlives the call.
+
+    A backup and a restore are the same move in opposite directions; only what they tell the operator differs:
+    `damaged` (given the first problems `integrity_check` found), `unreadable` (sqlite3 failed), `unwritable`.
+    """
     try:
-        _copy(backup_file, tmp)
+        _copy(source, tmp)
         problems = integrity_errors(tmp)
         if problems:
-            raise BackupError(f"Bản sao chép để khôi phục bị lỗi ({'; '.join(problems[:3])}); chưa thay gì.")
-        if db_path.exists():
-            _retire_wal(db_path)
-        os.replace(tmp, db_path)
-        _fsync_dir(db_path.parent)
+            raise BackupError(damaged("; ".join(problems[:3])))
+        before_replace()
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
     except sqlite3.Error as exc:
-        raise BackupError(f"Không khôi phục được từ {backup_file.name}: {exc}.") from exc
+        raise BackupError(unreadable(exc)) from exc
     except OSError as exc:
-        raise BackupError(f"Không ghi được {db_path}: {exc}. Kiểm tra quyền ghi và chỗ trống trên đĩa.") from exc
+        raise BackupError(unwritable(exc)) from exc
     finally:
         tmp.unlink(missing_ok=True)
-    return db_path
 
 
 def _retire_wal(db_path: Path) -> None:
@@ -177,6 +184,8 @@ def _retire_wal(db_path: Path) -> None:
     A -wal file left beside the restored database would be replayed into it by the next connection and
     corrupt it: SQLite cannot tell that the WAL belonged to the file that was replaced.
     """
+    if not db_path.exists():
+        return
     try:
         conn = sqlite3.connect(db_path, timeout=30)
         try:

@@ -92,16 +92,16 @@ class ItemCalibration:
     domain: int
     level: Level
     current: float
-    #: None when the item was not fitted (never shown, or too few answers).
-    proposed: float | None
-    se: float | None
     n: int
     n_right: int
-    infit: float | None
-    outfit: float | None
     flags: tuple[str, ...]
+    #: The fitted difficulty and how well the item fits; None when it was not fitted (never shown, too few answers).
+    proposed: float | None = None
+    se: float | None = None
+    infit: float | None = None
+    outfit: float | None = None
     #: Whether `tutor quiz apply` changes the difficulty; the operator may switch it off in the proposal file.
-    apply: bool
+    apply: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,26 +228,11 @@ def calibrate(
     items = []
     for item in bank:
         n, right = counts[item.id]
+        known = (item.id, item.lesson_id, item.domain, item.level, item.difficulty, n, right)
         j = col.get(item.id)
         if j is None:
-            flags = [NEVER_SHOWN] if n == 0 else [FEW_ANSWERS] if n < config.fit_min_answers else [EXTREME]
-            items.append(
-                ItemCalibration(
-                    item.id,
-                    item.lesson_id,
-                    item.domain,
-                    item.level,
-                    item.difficulty,
-                    None,
-                    None,
-                    n,
-                    right,
-                    None,
-                    None,
-                    tuple(flags),
-                    False,
-                )
-            )
+            why = NEVER_SHOWN if n == 0 else FEW_ANSWERS if n < config.fit_min_answers else EXTREME
+            items.append(ItemCalibration(*known, flags=(why,)))
             continue
         proposed = float(linked[j])
         flags = _flags(item, proposed, config)
@@ -258,19 +243,13 @@ def calibrate(
             flags.append(FEW_ANSWERS)
         items.append(
             ItemCalibration(
-                item.id,
-                item.lesson_id,
-                item.domain,
-                item.level,
-                item.difficulty,
-                round(proposed, 4),
-                round(float(se[j]), 4),
-                n,
-                right,
-                round(float(infit[j]), 3),
-                round(float(outfit[j]), 3),
-                tuple(flags),
-                n >= config.min_answers,
+                *known,
+                flags=tuple(flags),
+                proposed=round(proposed, 4),
+                se=round(float(se[j]), 4),
+                infit=round(float(infit[j]), 3),
+                outfit=round(float(outfit[j]), 3),
+                apply=n >= config.min_answers,
             )
         )
     say("Ước lượng năng lực học viên trên thang mới")

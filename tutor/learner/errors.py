@@ -5,11 +5,8 @@ from __future__ import annotations
 from tutor.errors import TutorError
 
 
-class LearnerInputError(TutorError):
-    """Base of the learner model's bad-input errors (HTTP 422, exit code 2)."""
-
-    http_status = 422
-    exit_code = 2
+class LearnerInputError(TutorError, http_status=422, exit_code=2):
+    """Base of the learner model's bad-input errors."""
 
 
 class ConsentRequiredError(LearnerInputError):
@@ -28,11 +25,8 @@ class InvalidAnswerError(LearnerInputError):
     """The chosen option does not exist for this question."""
 
 
-class LearnerConflictError(TutorError):
-    """Base of the errors where the request is well formed but does not fit the current state (HTTP 409)."""
-
-    http_status = 409
-    exit_code = 2
+class LearnerConflictError(TutorError, http_status=409, exit_code=2):
+    """Base of the errors where the request is well formed but does not fit the current state."""
 
 
 class ItemNotAskedError(LearnerConflictError):
@@ -55,15 +49,9 @@ class FinalTestStateError(LearnerConflictError):
     """Answers arrived for a final-test attempt that was never handed out, or was already graded."""
 
 
-class CertificateNotEarnedError(TutorError):
+class CertificateNotEarnedError(TutorError, http_status=403, exit_code=2):
     """A certificate was requested for a learner who has not passed the final test."""
 
-    http_status = 403
-    exit_code = 2
 
-
-class SigningKeyError(TutorError):
+class SigningKeyError(TutorError, http_status=503, exit_code=2):
     """The certificate signing key is unreadable, malformed or readable by other users."""
-
-    http_status = 503
-    exit_code = 2

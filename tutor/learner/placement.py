@@ -215,11 +215,7 @@ def level_for_theta(theta: float, boundaries: Sequence[float] = LEVEL_BOUNDARIES
 
 
 def parse_group(group: Group | str) -> Group:
-    try:
-        return Group(group)
-    except ValueError:
-        names = ", ".join(g.value for g in Group)
-        raise UnknownGroupError(f"Nhóm '{group}' không có. Chọn một trong: {names}.") from None
+    return Group.parse(group, UnknownGroupError, "Nhóm")
 
 
 def _check_domain(domain: int | None) -> int | None:

@@ -23,25 +23,16 @@ Progress = Callable[[int, int], None]
 log = logging.getLogger("tutor.jobs")
 
 
-class JobRunningError(TutorError):
+class JobRunningError(TutorError, http_status=409, exit_code=2):
     """A job of this kind is already running."""
 
-    http_status = 409
-    exit_code = 2
 
-
-class EvalUnavailableError(TutorError):
+class EvalUnavailableError(TutorError, http_status=503, exit_code=2):
     """The evaluation harness (tutor.evals) is not installed or not importable in this build."""
 
-    http_status = 503
-    exit_code = 2
 
-
-class UnknownDatasetError(TutorError):
+class UnknownDatasetError(TutorError, http_status=422, exit_code=2):
     """An eval run names a gold set that is not in Settings.datasets_dir: the request is wrong, the service is fine."""
-
-    http_status = 422
-    exit_code = 2
 
 
 class JobState(StrEnum):

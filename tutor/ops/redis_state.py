@@ -30,11 +30,8 @@ LEASE_S = 45
 WARN_EVERY_S = 30.0
 
 
-class SharedStateError(TutorError):
+class SharedStateError(TutorError, http_status=503, exit_code=2):
     """Redis, where the workers share their state, cannot be reached."""
-
-    http_status = 503
-    exit_code = 2
 
 
 def connect(url: str) -> redis.Redis:

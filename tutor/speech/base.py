@@ -7,11 +7,8 @@ from typing import Protocol
 from tutor.errors import TutorError
 
 
-class SpeechUnavailableError(TutorError):
+class SpeechUnavailableError(TutorError, http_status=503, exit_code=4):
     """No read-aloud engine here (switched off, or espeak-ng missing): the page says so; the phone's voice may work."""
-
-    http_status = 503
-    exit_code = 4
 
 
 class Speaker(Protocol):

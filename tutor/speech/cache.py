@@ -8,10 +8,9 @@ name and renamed, so a request never reads half a file and two workers may write
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from tutor.atomic_file import replace_file
 from tutor.speech.base import Speaker
 
 
@@ -30,12 +29,5 @@ class SpeechCache:
             return path
         wav = speaker.synthesize(text)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(wav)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_file(path, wav)
         return path

@@ -133,6 +133,22 @@ const T = (() => {
     show();
   }
 
+  // A page about the learner's own record (placement, final test, progress): with a saved code it fetches /api/me
+  // and hands it to `show`; without one it opens the code panel and says why (`needsCode`) in `status`. Saving or
+  // clearing the code starts it again.
+  function learnerPage({area, status, needsCode, show}) {
+    const say = message => { status.textContent = message || ''; };
+    async function load() {
+      area.replaceChildren(); say('');
+      const box = document.getElementById('token-box');
+      if (!token()) { box.open = true; say(needsCode); return; }
+      try { const me = await api('/api/me'); box.open = false; show(me); }
+      catch (e) { say(e.message); }
+    }
+    initTokenPanel(load);
+    load();
+  }
+
   // Trainers and operators see the link to their pages; learners never do.
   async function revealStaff() {
     const link = document.querySelector('[data-role="staff"]');
@@ -225,6 +241,6 @@ const T = (() => {
   // Apply the saved size before first paint, so the page does not jump.
   document.documentElement.style.setProperty('--fs', (localStorage.getItem(SIZE) || 18) + 'px');
 
-  return {token, setToken, stored, api, stream, el, initTokenPanel, listen, listenButton, stopPlaying,
+  return {token, setToken, stored, api, stream, el, initTokenPanel, learnerPage, listen, listenButton, stopPlaying,
           playing: () => playing};
 })();

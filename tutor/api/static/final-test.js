@@ -76,11 +76,5 @@ async function certificate() {
   } catch (e) { say(e.message); }
 }
 
-async function load() {
-  stage.replaceChildren(); say('');
-  if (!T.token()) { document.getElementById('token-box').open = true; say('Bài kiểm tra cần mã riêng của bạn, để lưu kết quả.'); return; }
-  try { me = await T.api('/api/me'); document.getElementById('token-box').open = false; showStart(); }
-  catch (e) { say(e.message); }
-}
-T.initTokenPanel(load);
-load();
+T.learnerPage({area: stage, status: statusLine, needsCode: 'Bài kiểm tra cần mã riêng của bạn, để lưu kết quả.',
+  show: learner => { me = learner; showStart(); }});

@@ -81,11 +81,5 @@ async function resume(id) {
   } catch (e) { say(e.message); }
 }
 
-async function load() {
-  stage.replaceChildren(); say('');
-  if (!T.token()) { document.getElementById('token-box').open = true; say('Bài xếp lớp cần mã riêng của bạn, để lưu kết quả.'); return; }
-  try { me = await T.api('/api/me'); document.getElementById('token-box').open = false; showStart(); }
-  catch (e) { say(e.message); }
-}
-T.initTokenPanel(load);
-load();
+T.learnerPage({area: stage, status: statusLine, needsCode: 'Bài xếp lớp cần mã riêng của bạn, để lưu kết quả.',
+  show: learner => { me = learner; showStart(); }});

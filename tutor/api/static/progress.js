@@ -88,11 +88,4 @@ function render(p) {
   view.replaceChildren(...parts);
 }
 
-async function load() {
-  view.replaceChildren(); statusLine.textContent = '';
-  if (!T.token()) { document.getElementById('token-box').open = true; statusLine.textContent = 'Xem tiến độ cần mã riêng của bạn.'; return; }
-  try { render(await T.api('/api/me')); document.getElementById('token-box').open = false; }
-  catch (e) { statusLine.textContent = e.message; }
-}
-T.initTokenPanel(load);
-load();
+T.learnerPage({area: view, status: statusLine, needsCode: 'Xem tiến độ cần mã riêng của bạn.', show: render});

@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tutor.atomic_file import replace_file
 from tutor.corpus.ingest.report import DOC_ID, IngestedDoc, IngestReport, SectionRef
 from tutor.errors import CorpusError
 from tutor.types import Chunk
@@ -25,40 +25,6 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 T = TypeVar("T")
 _CHUNK_FILE = re.compile(r"^doc-[0-9a-f]{12}\.[0-9a-f]{12}\.jsonl$")
-
-
-def _atomic_write(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then os.replace: readers see the old or the new file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _chunk_json(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "id": chunk.id,
-        "lesson_id": chunk.lesson_id,
-        "section_id": chunk.section_id,
-        "lesson_title": chunk.lesson_title,
-        "section_title": chunk.section_title,
-        "text": chunk.text,
-        "groups": list(chunk.groups),
-        "levels": list(chunk.levels),
-    }
 
 
 def _doc_json(doc: IngestedDoc, file: str, chunks_sha256: str) -> dict[str, Any]:
@@ -142,18 +108,19 @@ def save_ingested(report: IngestReport, directory: Path, *, prune: bool = True) 
         for chunk in report.chunks:
             by_doc.setdefault(chunk.lesson_id, []).append(chunk)
         for doc in report.documents:
-            lines = [json.dumps(_chunk_json(c), ensure_ascii=False) for c in by_doc.get(doc.doc_id, [])]
+            # A chunk's fields in their declared order: the same bytes (and hash) for the same chunks.
+            lines = [json.dumps(asdict(c), ensure_ascii=False) for c in by_doc.get(doc.doc_id, [])]
             if len(lines) != doc.chunk_count:
                 raise CorpusError(f"Báo cáo nạp không khớp: {doc.doc_id} có {len(lines)}/{doc.chunk_count} đoạn.")
             content = ("\n".join(lines) + "\n").encode("utf-8")
             digest = hashlib.sha256(content).hexdigest()
             file = f"{doc.doc_id}.{digest[:12]}.jsonl"
             if not (directory / file).exists() or hashlib.sha256((directory / file).read_bytes()).hexdigest() != digest:
-                _atomic_write(directory / file, content)
+                replace_file(directory / file, content)
             entries[doc.doc_id] = _doc_json(doc, file, digest)
         manifest = {"version": MANIFEST_VERSION, "documents": list(entries.values())}
         manifest_path = directory / MANIFEST_NAME
-        _atomic_write(manifest_path, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        replace_file(manifest_path, (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise CorpusError(
             f"Không lưu được tài liệu đã nạp vào {directory} ({exc}). Kiểm tra quyền ghi và chỗ trống trên đĩa."
@@ -193,7 +160,7 @@ def store_and_index(report: IngestReport, directory: Path, index: Callable[[], T
             if before is None:
                 manifest_path.unlink()
             else:
-                _atomic_write(manifest_path, before)
+                replace_file(manifest_path, before)
             _prune(directory)
         raise
     _prune(directory)
