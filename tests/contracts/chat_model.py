@@ -21,6 +21,9 @@ from tutor.testing.service import free_port
 from tutor.testing.wire_server import WireServer
 from tutor.types import Message
 
+#: What the scripted model and the wire servers answer, so a test can compare the joined pieces with it.
+SCRIPT = "Chào bạn, mình là trợ giảng kỹ năng số."
+
 ASK = [Message("system", "Bạn là trợ giảng."), Message("user", "Xin chào")]
 
 # Capabilities a backend may lack (see Capabilities.lacks).
@@ -218,9 +221,15 @@ class WireChatModelContract(ChatModelContract):
     server: ClassVar[type[WireServer[Any]]]
     #: Built as `backend(url, model_name, timeout=...)`.
     backend: ClassVar[Callable[..., ChatModel]]
-    #: The model the server offers and the backend asks for.
+    #: The model the server offers and the backend asks for; the backend's id is `<id_prefix>:<model_name>`.
     model_name: ClassVar[str]
-    reply: ClassVar[str]
+    id_prefix: ClassVar[str]
+    reply: ClassVar[str] = SCRIPT
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "model_name" in cls.__dict__:
+            cls.expected_id = f"{cls.id_prefix}:{cls.model_name}"
 
     @pytest.fixture
     def wire(self) -> Iterator[WireServer[Any]]:

@@ -12,6 +12,7 @@ from tests.contracts.chat_model import (
     COUNTED,
     HTTP,
     MIDWAY,
+    SCRIPT,
     TIMEOUT,
     ChatModelContract,
     WireChatModelContract,
@@ -23,8 +24,6 @@ from tutor.llm.scripted import ScriptedChatModel
 from tutor.protocols import ChatModel
 from tutor.testing import ollama_wire, openai_wire
 from tutor.types import Message
-
-SCRIPT = "Chào bạn, mình là trợ giảng kỹ năng số."
 
 
 class TestScriptedChatModel(ChatModelContract):
@@ -55,17 +54,15 @@ class TestScriptedChatModel(ChatModelContract):
 class TestOllamaChatModel(WireChatModelContract):
     server = ollama_wire.OllamaWireServer
     model_name = "qwen2.5:7b-instruct"
-    expected_id = f"ollama:{model_name}"
+    id_prefix = "ollama"
     backend = OllamaChatModel
-    reply = SCRIPT
 
 
 class TestOpenAICompatChatModel(WireChatModelContract):
     server = openai_wire.OpenAIWireServer
     model_name = "qwen2.5-7b-instruct"
-    expected_id = f"openai:{model_name}"
+    id_prefix = "openai"
     backend = OpenAICompatChatModel
-    reply = SCRIPT
 
 
 @pytest.fixture(scope="module")

