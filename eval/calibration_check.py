@@ -48,7 +48,7 @@ from tutor.learner.placement import (  # noqa: E402
     DEFAULT_CONFIG,
     SERVING_CONFIG,
     PlacementConfig,
-    PlacementSession,
+    PlacementTest,
     level_for_theta,
     rasch_p,
 )
@@ -103,7 +103,7 @@ def simulate_answers(
             return bool(rng.random() < rasch_p(_theta, b))
 
         seen: set[str] = set()
-        session = PlacementSession(written, group, config=SERVING_CONFIG, rng=pick)
+        session = PlacementTest(written, group, config=SERVING_CONFIG, rng=pick)
         while (item := session.next_item()) is not None:
             correct = answer(item.id)
             session.record(item.id, correct)
@@ -129,7 +129,7 @@ def place(
     pick = random.Random(seed)
     hits, domain_hits, draws = [], [], []
     for theta, group in population(FRESH_LEARNERS, config.boundaries, INDIFFERENCE, seed, (THETA_MIN, THETA_MAX)):
-        session = PlacementSession(used, group, config=config, rng=pick)
+        session = PlacementTest(used, group, config=config, rng=pick)
         while (item := session.next_item()) is not None:
             session.record(item.id, bool(rng.random() < rasch_p(theta, truth[item.id])))
         result, right = session.result(), level_for_theta(theta, config.boundaries)

@@ -35,11 +35,11 @@ def test_a_wrong_way_import_breaks_the_contract_and_is_named(tmp_path: Path) -> 
     # The contracts must bite: operations importing the eval harness, and the core importing an adapter.
     shutil.copytree(ROOT / "tutor", tmp_path / "tutor", ignore=shutil.ignore_patterns("__pycache__"))
     jobs = tmp_path / "tutor" / "ops" / "jobs.py"
-    jobs.write_text(jobs.read_text(encoding="utf-8") + "\nimport tutor.evals.session  # noqa\n", encoding="utf-8")
+    jobs.write_text(jobs.read_text(encoding="utf-8") + "\nimport tutor.evals.run  # noqa\n", encoding="utf-8")
     text = tmp_path / "tutor" / "corpus" / "load.py"
     text.write_text(text.read_text(encoding="utf-8") + "\nimport tutor.index.bm25  # noqa\n", encoding="utf-8")
     done = _lint_imports(tmp_path)
     output = done.stdout + done.stderr
     assert done.returncode != 0, output
-    assert "tutor.ops.jobs -> tutor.evals.session" in output
+    assert "tutor.ops.jobs -> tutor.evals.run" in output
     assert "tutor.corpus.load -> tutor.index.bm25" in output

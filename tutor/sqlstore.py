@@ -42,9 +42,9 @@ class Transactional:
     """Base of the stores over the learner database: each public method runs in one transaction (`_tx`)."""
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._transactions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        with self._transactions.begin() as tx:
+            yield tx

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import tutor.evals.session  # noqa: F401 - the eval endpoints need the harness: a broken import must fail here
+import tutor.evals.run  # noqa: F401 - the eval endpoints need the harness: a broken import must fail here
 from tests.api.conftest import Api, MakeApi
 from tutor.api.app import create_app
 from tutor.auth.tokens import TokenStore
@@ -225,7 +225,7 @@ def test_eval_endpoint_is_503_with_a_clear_message_when_the_harness_is_missing(
 ) -> None:
     import sys
 
-    monkeypatch.setitem(sys.modules, "tutor.evals.session", None)  # importing it now raises ImportError
+    monkeypatch.setitem(sys.modules, "tutor.evals.run", None)  # importing it now raises ImportError
     ops = api.token("operator")
     for method, body in (("GET", None), ("POST", {"limit": 2})):
         r = api.client.request(method, "/api/admin/evals", json=body, headers=ops)

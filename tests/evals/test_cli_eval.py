@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tutor.cli import app
 from tutor.config import Settings
-from tutor.evals.session import score_run
+from tutor.evals.run import score_run
 from tutor.testing.ollama_wire import OllamaWireServer, WireState
 
 from .conftest import GOLD

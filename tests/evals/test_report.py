@@ -12,7 +12,7 @@ from tutor.answering.tutor import Tutor
 from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.evals.records import ITEMS_FILE, RunError, read_records, write_records
-from tutor.evals.session import collect, score_run
+from tutor.evals.run import collect, score_run
 
 from .conftest import GOLD, write_gold
 

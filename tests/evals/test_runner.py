@@ -14,8 +14,8 @@ from tutor.config import Settings
 from tutor.embed.hashing import HashingEmbedder
 from tutor.evals.dataset import DatasetError, GoldItem, load_gold
 from tutor.evals.records import ITEMS_FILE, RunError, read_manifest, read_records
+from tutor.evals.run import collect
 from tutor.evals.runner import run_item, select_items
-from tutor.evals.session import collect
 from tutor.types import Message
 from tutor.wiring import build_tutor
 

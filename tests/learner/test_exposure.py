@@ -10,7 +10,7 @@ import pytest
 
 from tutor.learner.cert import GROUP_DOMAINS, build_final_test, final_test_exposure, final_test_pool
 from tutor.learner.exposure import exposure_rates, randomesque_item, systematic_sample
-from tutor.learner.placement import DEFAULT_CONFIG, SERVING_CONFIG, PlacementSession, item_information, rasch_p
+from tutor.learner.placement import DEFAULT_CONFIG, SERVING_CONFIG, PlacementTest, item_information, rasch_p
 from tutor.learner.quizbank import QuizItem
 from tutor.types import Group
 
@@ -25,7 +25,7 @@ def _placements(bank: list[QuizItem], n: int, seed: int, randomesque: bool) -> l
     draws = []
     for k in range(n):
         theta = float(rng.uniform(-3.0, 3.5))
-        session = PlacementSession(bank, groups[k % 4], config=config, rng=pick)
+        session = PlacementTest(bank, groups[k % 4], config=config, rng=pick)
         while (item := session.next_item()) is not None:
             session.record(item.id, bool(rng.random() < rasch_p(theta, item.difficulty)))
         draws.append(tuple(session.asked))

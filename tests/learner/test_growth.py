@@ -9,7 +9,7 @@ import pytest
 
 from tutor.learner import db
 from tutor.learner.growth import PLACEMENT, PRACTICE, update_domain
-from tutor.learner.placement import DomainEstimate, PlacementResult, PlacementSession
+from tutor.learner.placement import DomainEstimate, PlacementResult, PlacementTest
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.service import LearnerService
 from tutor.learner.store import LearnerStore
@@ -69,7 +69,7 @@ def test_a_new_placement_that_changes_a_level_is_recorded(service: LearnerServic
     store = service.store
     learner = store.create_learner(Group.HOC_SINH, consent=True)
     store.set_domain_level(learner.id, 2, Level.CO_BAN, -1.0, 0.5)
-    session = PlacementSession(real_bank, learner.group)
+    session = PlacementTest(real_bank, learner.group)
     pid = store.start_placement(learner.id, session.state)
     domains = {2: DomainEstimate(2, 1.2, 0.4, Level.NANG_CAO, 6), 3: DomainEstimate(3, 0.0, 0.5, Level.TRUNG_CAP, 3)}
     store.save_placement(

@@ -20,8 +20,8 @@ from tutor.learner.placement import (
     DEFAULT_CONFIG,
     GROUP_PRIOR_MEAN,
     LEVEL_BOUNDARIES,
-    PlacementSession,
     PlacementState,
+    PlacementTest,
     eap,
     item_information,
     level_for_theta,
@@ -88,7 +88,7 @@ def test_level_probabilities_sum_to_one_and_the_level_is_the_most_probable() -> 
 
 
 def test_result_level_is_the_most_probable_level(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.LAO_DONG)
+    session = PlacementTest(real_bank, Group.LAO_DONG)
     rng = np.random.default_rng(4)
     while (item := session.next_item()) is not None:
         session.record(item.id, bool(rng.random() < rasch_p(0.85, item.difficulty)))
@@ -99,14 +99,14 @@ def test_result_level_is_the_most_probable_level(real_bank: list[QuizItem]) -> N
 
 
 def test_first_item_follows_the_group_prior(real_bank: list[QuizItem]) -> None:
-    citizen = PlacementSession(real_bank, Group.NGUOI_DAN).next_item()
-    servant = PlacementSession(real_bank, Group.CONG_CHUC).next_item()
+    citizen = PlacementTest(real_bank, Group.NGUOI_DAN).next_item()
+    servant = PlacementTest(real_bank, Group.CONG_CHUC).next_item()
     assert citizen is not None and servant is not None
     assert citizen.difficulty < servant.difficulty
 
 
 def test_next_item_has_maximum_information_among_unasked(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.HOC_SINH)
+    session = PlacementTest(real_bank, Group.HOC_SINH)
     rng = np.random.default_rng(1)
     while (item := session.next_item()) is not None:
         theta = session.estimate().theta
@@ -133,7 +133,7 @@ def test_max_information_choice_agrees_with_catsim(real_bank: list[QuizItem]) ->
 
 
 def test_domain_placement_asks_only_that_domain(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.LAO_DONG, domain=5)
+    session = PlacementTest(real_bank, Group.LAO_DONG, domain=5)
     rng = np.random.default_rng(2)
     while (item := session.next_item()) is not None:
         assert item.domain == 5
@@ -143,7 +143,7 @@ def test_domain_placement_asks_only_that_domain(real_bank: list[QuizItem]) -> No
 
 
 def test_clear_beginner_stops_early_at_co_ban(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.NGUOI_DAN)
+    session = PlacementTest(real_bank, Group.NGUOI_DAN)
     while (item := session.next_item()) is not None:
         session.record(item.id, False)
     result = session.result()
@@ -152,7 +152,7 @@ def test_clear_beginner_stops_early_at_co_ban(real_bank: list[QuizItem]) -> None
 
 
 def test_domain_estimates_follow_the_domains_own_answers(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.CONG_CHUC)
+    session = PlacementTest(real_bank, Group.CONG_CHUC)
     while (item := session.next_item()) is not None:
         session.record(item.id, item.domain != 4)  # fails every safety question, passes the rest
     result = session.result()
@@ -164,12 +164,12 @@ def test_domain_estimates_follow_the_domains_own_answers(real_bank: list[QuizIte
 
 
 def test_state_round_trip_rebuilds_an_identical_session(real_bank: list[QuizItem]) -> None:
-    live = PlacementSession(real_bank, "hoc-sinh")
+    live = PlacementTest(real_bank, "hoc-sinh")
     for correct in (True, True, False, True):
         item = live.next_item()
         assert item is not None
         live.record(item.id, correct)
-    clone = PlacementSession.resume(real_bank, live.state)
+    clone = PlacementTest.resume(real_bank, live.state)
     while (item := live.next_item()) is not None:
         assert clone.next_item() == item
         live.record(item.id, True)
@@ -181,7 +181,7 @@ def test_state_round_trip_rebuilds_an_identical_session(real_bank: list[QuizItem
 
 
 def test_answering_an_item_that_was_never_asked_is_refused(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.NGUOI_DAN)
+    session = PlacementTest(real_bank, Group.NGUOI_DAN)
     asked = session.next_item()
     assert asked is not None
     other = next(i for i in real_bank if i.id != asked.id)
@@ -192,7 +192,7 @@ def test_answering_an_item_that_was_never_asked_is_refused(real_bank: list[QuizI
 
 
 def test_answering_the_same_item_twice_is_refused(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.NGUOI_DAN)
+    session = PlacementTest(real_bank, Group.NGUOI_DAN)
     item = session.next_item()
     assert item is not None
     assert session.answer(item.id, item.answer) is True
@@ -201,7 +201,7 @@ def test_answering_the_same_item_twice_is_refused(real_bank: list[QuizItem]) -> 
 
 
 def test_option_outside_the_question_is_refused(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.NGUOI_DAN)
+    session = PlacementTest(real_bank, Group.NGUOI_DAN)
     item = session.next_item()
     assert item is not None
     with pytest.raises(InvalidAnswerError) as err:
@@ -210,13 +210,13 @@ def test_option_outside_the_question_is_refused(real_bank: list[QuizItem]) -> No
 
 
 def test_finished_placement_refuses_answers_and_resume(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.NGUOI_DAN)
+    session = PlacementTest(real_bank, Group.NGUOI_DAN)
     while (item := session.next_item()) is not None:
         session.record(item.id, False)
     state = session.state
     assert state.finished
     with pytest.raises(PlacementFinishedError) as err:
-        PlacementSession.resume(real_bank, state)
+        PlacementTest.resume(real_bank, state)
     assert err.value.http_status == 409 and "kết thúc" in str(err.value)
     unasked = next(i for i in real_bank if i.id not in session.asked)
     with pytest.raises(PlacementFinishedError):
@@ -224,7 +224,7 @@ def test_finished_placement_refuses_answers_and_resume(real_bank: list[QuizItem]
 
 
 def test_result_before_the_end_is_refused(real_bank: list[QuizItem]) -> None:
-    session = PlacementSession(real_bank, Group.NGUOI_DAN)
+    session = PlacementTest(real_bank, Group.NGUOI_DAN)
     session.next_item()
     with pytest.raises(PlacementNotFinishedError):
         session.result()
@@ -232,19 +232,19 @@ def test_result_before_the_end_is_refused(real_bank: list[QuizItem]) -> None:
 
 def test_unknown_group_is_refused_in_vietnamese(real_bank: list[QuizItem]) -> None:
     with pytest.raises(UnknownGroupError) as err:
-        PlacementSession(real_bank, "nong-dan")
+        PlacementTest(real_bank, "nong-dan")
     assert err.value.http_status == 422 and "Nhóm 'nong-dan' không có" in str(err.value)
 
 
 def test_domain_outside_the_framework_is_refused(real_bank: list[QuizItem]) -> None:
     with pytest.raises(LearnerInputError):
-        PlacementSession(real_bank, Group.NGUOI_DAN, domain=9)
+        PlacementTest(real_bank, Group.NGUOI_DAN, domain=9)
 
 
 def test_saved_state_with_items_missing_from_the_bank_is_refused(real_bank: list[QuizItem]) -> None:
     state = PlacementState(Group.NGUOI_DAN, None, asked=("cau-da-xoa",), responses=(True,))
     with pytest.raises(PlacementStateError):
-        PlacementSession.resume(real_bank, state)
+        PlacementTest.resume(real_bank, state)
     broken = PlacementState(Group.NGUOI_DAN, None, asked=(real_bank[0].id,), responses=(True, False))
     with pytest.raises(PlacementStateError):
-        PlacementSession.resume(real_bank, broken)
+        PlacementTest.resume(real_bank, broken)

@@ -33,7 +33,7 @@ from tutor.learner.placement import (
     DEFAULT_CONFIG,
     GROUP_PRIOR_MEAN,
     PlacementConfig,
-    PlacementSession,
+    PlacementTest,
     level_for_theta,
     most_probable_level,
     rasch_p,
@@ -99,7 +99,7 @@ def simulate(
     domain_hits: list[bool] = []
     lengths: list[int] = []
     for theta, group in population(learners, cuts, margin, seed, theta_range):
-        session = PlacementSession(bank, group, domain=domain, config=config)
+        session = PlacementTest(bank, group, domain=domain, config=config)
         while (item := session.next_item()) is not None:
             session.record(item.id, bool(rng.random() < rasch_p(theta, item.difficulty)))
         result = session.result()

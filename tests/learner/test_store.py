@@ -16,7 +16,7 @@ from tutor.learner.cert import build_final_test, grade_final_test, issue_certifi
 from tutor.learner.errors import ConsentRequiredError, InvalidLearnerDataError, PlacementFinishedError
 from tutor.learner.feedback import FeedbackStore
 from tutor.learner.models import SHARED_TABLES, Base
-from tutor.learner.placement import DomainEstimate, PlacementResult, PlacementSession, rasch_p
+from tutor.learner.placement import DomainEstimate, PlacementResult, PlacementTest, rasch_p
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.sessions import ChatSessions
 from tutor.learner.store import LearnerStore, Preferences, elo_update
@@ -42,7 +42,7 @@ def _rows_of(store: LearnerStore, learner_id: str) -> dict[str, int]:
     return counts
 
 
-def _run_placement(session: PlacementSession, theta: float, seed: int = 0) -> None:
+def _run_placement(session: PlacementTest, theta: float, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     while (item := session.next_item()) is not None:
         session.record(item.id, bool(rng.random() < rasch_p(theta, item.difficulty)))
@@ -192,7 +192,7 @@ def test_failure_after_the_rating_update_leaves_nothing_written(
 
 def test_finishing_a_placement_is_all_or_nothing(store: LearnerStore, real_bank: list[QuizItem]) -> None:
     learner = store.create_learner(Group.HOC_SINH, consent=True)
-    session = PlacementSession(real_bank, learner.group)
+    session = PlacementTest(real_bank, learner.group)
     pid = store.start_placement(learner.id, session.state)
     _run_placement(session, theta=0.3)
     good = session.result()
@@ -214,18 +214,18 @@ def test_finishing_a_placement_is_all_or_nothing(store: LearnerStore, real_bank:
 
 def test_resumed_placement_asks_the_same_next_item(store: LearnerStore, real_bank: list[QuizItem]) -> None:
     learner = store.create_learner(Group.LAO_DONG, consent=True)
-    live = PlacementSession(real_bank, learner.group)
+    live = PlacementTest(real_bank, learner.group)
     pid = store.start_placement(learner.id, live.state)
     for choice in (True, False, True):
         item = live.next_item()
         assert item is not None
         live.record(item.id, choice)
     store.save_placement(pid, live.state)  # nothing pending
-    resumed = PlacementSession.resume(real_bank, store.load_placement(pid).state)
+    resumed = PlacementTest.resume(real_bank, store.load_placement(pid).state)
     expected = live.next_item()
     assert expected is not None and resumed.next_item() == expected
     store.save_placement(pid, live.state)  # now with the pending item
-    again = PlacementSession.resume(real_bank, store.load_placement(pid).state)
+    again = PlacementTest.resume(real_bank, store.load_placement(pid).state)
     assert again.pending == expected and again.next_item() == expected
     assert again.estimate() == live.estimate()
 
@@ -234,7 +234,7 @@ def test_finished_placement_stores_domain_levels_and_cannot_resume(
     store: LearnerStore, real_bank: list[QuizItem]
 ) -> None:
     learner = store.create_learner(Group.CONG_CHUC, consent=True)
-    session = PlacementSession(real_bank, learner.group)
+    session = PlacementTest(real_bank, learner.group)
     pid = store.start_placement(learner.id, session.state)
     assert store.active_placement(learner.id) is not None
     _run_placement(session, theta=1.4, seed=3)
@@ -247,7 +247,7 @@ def test_finished_placement_stores_domain_levels_and_cannot_resume(
     assert record.state.finished and record.finished_at is not None
     assert store.active_placement(learner.id) is None
     with pytest.raises(PlacementFinishedError):
-        PlacementSession.resume(real_bank, record.state)
+        PlacementTest.resume(real_bank, record.state)
     with pytest.raises(PlacementFinishedError):
         store.save_placement(pid, session.state)
 
@@ -262,7 +262,7 @@ def _fill_every_table(store: LearnerStore, bank: list[QuizItem], group: Group) -
     store.set_domain_level(learner.id, 2, Level.CO_BAN, -1.0, 0.6)
     store.record_answer(learner.id, bank[0], correct=False)
     store.add_history(learner.id, "chat", {"question": f"{MARKER} có người gọi xưng công an"})
-    session = PlacementSession(bank, group)
+    session = PlacementTest(bank, group)
     store.start_placement(learner.id, session.state)
     test = build_final_test(bank, group, seed=learner.id)
     result = grade_final_test(test, {item.id: item.answer for item in test.items})

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from tutor.answering.tutor import Tutor
-from tutor.api.auth import authenticate, bearer_scheme
+from tutor.api.access import authenticate, bearer_scheme
 from tutor.api.ratelimit import RateLimits, budget_of, caller_of
 from tutor.auth.policy import Principal, Role, learner_of, require_role
 from tutor.auth.tokens import TokenStore

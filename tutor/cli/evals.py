@@ -99,7 +99,7 @@ def eval_run(
 
     def body() -> None:
         from tutor.evals.dataset import load_gold
-        from tutor.evals.session import collect, default_run_name, snapshot_prompts
+        from tutor.evals.run import collect, default_run_name, snapshot_prompts
         from tutor.wiring import build_embedder, build_tutor
 
         load_gold(dataset)  # a malformed dataset is refused before anything is created or loaded
@@ -149,7 +149,7 @@ def _report(
     """Score a run, write summary.json, summary.md and report.html, and print the Markdown summary."""
     from tutor.answering.prompts import Prompts
     from tutor.evals.judge import DiskVerdictCache, Judge
-    from tutor.evals.session import score_run
+    from tutor.evals.run import score_run
     from tutor.index.embed_cache import EmbeddingCache
     from tutor.wiring import build_judge_model
 

@@ -224,7 +224,7 @@ def _check_domain(domain: int | None) -> int | None:
     return domain
 
 
-class PlacementSession:
+class PlacementTest:
     """One adaptive test. Call `next_item()`, then `answer()` that item, until `next_item()` returns None.
 
     With `domain=None` the test draws from the whole bank and `result().domains` gives one estimate per
@@ -271,7 +271,7 @@ class PlacementSession:
         state: PlacementState,
         config: PlacementConfig = DEFAULT_CONFIG,
         rng: random.Random | None = None,
-    ) -> PlacementSession:
+    ) -> PlacementTest:
         if state.finished:
             raise PlacementFinishedError("Bài xếp lớp này đã kết thúc; xem kết quả hoặc bắt đầu bài mới.")
         return cls(bank, state.group, state.domain, config, state.asked, state.responses, rng, state.bank_version)

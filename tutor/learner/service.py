@@ -43,8 +43,8 @@ from tutor.learner.placement import (
     GROUP_PRIOR_MEAN,
     SERVING_CONFIG,
     PlacementResult,
-    PlacementSession,
     PlacementState,
+    PlacementTest,
 )
 from tutor.learner.quizbank import QuizItem
 from tutor.learner.store import DomainLevel, LearnerProfile, LearnerStore, PlacementRecord, SkillRating
@@ -234,10 +234,10 @@ class LearnerService:
         """A new adaptive test over the whole bank (or one domain); returns its first question."""
         learner = self.store.get_learner(learner_id)
         version, bank = self.banks.current()
-        session = PlacementSession(bank, learner.group, domain, SERVING_CONFIG, bank_version=version)
-        placement_id = self.store.start_placement(learner_id, session.state)
-        item = session.next_item()
-        self.store.save_placement(placement_id, session.state)
+        test = PlacementTest(bank, learner.group, domain, SERVING_CONFIG, bank_version=version)
+        placement_id = self.store.start_placement(learner_id, test.state)
+        item = test.next_item()
+        self.store.save_placement(placement_id, test.state)
         return PlacementStep(placement_id, False, item, 0)
 
     def placement(self, learner_id: str, placement_id: str) -> PlacementStep:
@@ -245,15 +245,15 @@ class LearnerService:
         record = self._placement(learner_id, placement_id)
         if record.state.finished:
             return PlacementStep(placement_id, True, None, len(record.state.responses), None, self._result(record))
-        session = PlacementSession.resume(self.banks.get(record.state.bank_version), record.state, SERVING_CONFIG)
-        item = session.next_item()
+        test = PlacementTest.resume(self.banks.get(record.state.bank_version), record.state, SERVING_CONFIG)
+        item = test.next_item()
         if item is None:  # the stopping rule was met by the last saved answer
-            result = session.result()
-            self.store.save_placement(placement_id, session.state, result)
-            return PlacementStep(placement_id, True, None, len(session.responses), None, result)
-        if tuple(session.asked) != record.state.asked:
-            self.store.save_placement(placement_id, session.state)
-        return PlacementStep(placement_id, False, item, len(session.responses))
+            result = test.result()
+            self.store.save_placement(placement_id, test.state, result)
+            return PlacementStep(placement_id, True, None, len(test.responses), None, result)
+        if tuple(test.asked) != record.state.asked:
+            self.store.save_placement(placement_id, test.state)
+        return PlacementStep(placement_id, False, item, len(test.responses))
 
     def answer_placement(self, learner_id: str, placement_id: str, item_id: str, choice: int) -> PlacementStep:
         """Grade the pending question and save it with the next question (or the result), in one transaction.
@@ -262,16 +262,16 @@ class LearnerService:
         ItemNotAskedError; neither writes anything.
         """
         record = self._placement(learner_id, placement_id)
-        session = PlacementSession.resume(self.banks.get(record.state.bank_version), record.state, SERVING_CONFIG)
-        correct = session.answer(item_id, choice)
+        test = PlacementTest.resume(self.banks.get(record.state.bank_version), record.state, SERVING_CONFIG)
+        correct = test.answer(item_id, choice)
         last = _outcome(self.item(item_id), correct)
-        item = session.next_item()
+        item = test.next_item()
         if item is None:
-            result = session.result()
-            self.store.save_placement(placement_id, session.state, result)
-            return PlacementStep(placement_id, True, None, len(session.responses), last, result)
-        self.store.save_placement(placement_id, session.state)
-        return PlacementStep(placement_id, False, item, len(session.responses), last)
+            result = test.result()
+            self.store.save_placement(placement_id, test.state, result)
+            return PlacementStep(placement_id, True, None, len(test.responses), last, result)
+        self.store.save_placement(placement_id, test.state)
+        return PlacementStep(placement_id, False, item, len(test.responses), last)
 
     def placement_result(self, learner_id: str, placement_id: str) -> PlacementResult:
         record = self._placement(learner_id, placement_id)
@@ -282,7 +282,7 @@ class LearnerService:
     def _result(self, record: PlacementRecord) -> PlacementResult:
         st: PlacementState = record.state
         bank = self.banks.get(st.bank_version)
-        return PlacementSession(
+        return PlacementTest(
             bank, st.group, st.domain, asked=st.asked, responses=st.responses, bank_version=st.bank_version
         ).result()
 

@@ -210,7 +210,7 @@ def dataset_path(datasets_dir: Path, name: str) -> Path:
 class EvalJob(Protocol):
     """One gold set answered by the serving Tutor into a new run under `runs_dir`, scored; a summary back.
 
-    tutor.evals provides it (`tutor.evals.session.run_and_score`); the composition root hands it in, so
+    tutor.evals provides it (`tutor.evals.run.run_and_score`); the composition root hands it in, so
     operations never import the harness (which needs the `eval` extra).
     """
 

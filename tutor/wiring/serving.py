@@ -132,6 +132,6 @@ def build_runtime(settings: Settings, given: Prebuilt) -> TutorRuntime:
 def load_eval_job() -> EvalJob:
     """The eval harness's job for the service, imported on the first eval asked for: serving installs need not
     carry the harness (the `eval` extra), and operations never import it themselves."""
-    from tutor.evals.session import run_and_score
+    from tutor.evals.run import run_and_score
 
     return run_and_score
