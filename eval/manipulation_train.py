@@ -7,7 +7,7 @@
 Attempts (role change, instruction extraction, scam writing, asking for a secret, jailbreaks) against genuine
 questions that sound alike (about scams, passwords, AI, role play in class) and every other genuine question the
 scope classifier trains on: see tutor/evals/manipulation_data.py. The manipulation sets of earlier rounds are
-training data here; `make scope` measures the result on the fresh set manipulation_E_vi.jsonl (round 4).
+training data here; `make scope` measures the result on the fresh set manipulation_F_vi.jsonl (round 5).
 
 The threshold is the lowest at which, out of fold, at most MAX_LOOKALIKES of the look-alikes and MAX_OTHERS of the
 other genuine questions would get the manipulation reply.

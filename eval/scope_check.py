@@ -8,7 +8,8 @@ older held-out sets and the manipulation set once; since round 2 they are traini
 apart afterwards measured round 2 (scope_heldoutC_vi.jsonl, manipulation_C_vi.jsonl; eval/results/scope_round2.md),
 and since round 3 they are training data too: the fresh sets D measured round 3 (scope_heldoutD_vi.jsonl,
 manipulation_D_vi.jsonl; eval/results/scope_round3.md). Round 4 retrained the manipulation classifier with set D and
-measures it on the fresh set manipulation_E_vi.jsonl; the scope classifier is unchanged since round 3. Both gold
+measured it on the fresh set manipulation_E_vi.jsonl (eval/results/scope_round4.md); round 5 adds E to its training
+and measures the fresh set manipulation_F_vi.jsonl. The scope classifier is unchanged since round 3. Both gold
 sets are reported too (the first is training data of the scope classifier, the second is not).
 Every question goes through `Tutor.answer` (composed mode) with the real e5 index, so the digital-word rule, the
 manipulation rules and the classifier act together as they do in service.
@@ -50,11 +51,11 @@ SCOPE_SETS = (
     ("held-out 1 (trained on since round 2)", "scope_heldout_vi.jsonl"),
     ("held-out 2 (trained on since round 2)", "scope_heldout2_vi.jsonl"),
 )
-#: Round 4 retrained the manipulation classifier only (with set D) and measures it once on the fresh set E; the scope
-#: classifier is round 3's (eval/results/scope_round3.md).
-MANIPULATION_SET = "manipulation_E_vi.jsonl"
-#: The round-3 manipulation set, training data of the manipulation classifier since round 4.
-MANIPULATION_TRAINED = "manipulation_D_vi.jsonl"
+#: Rounds 4 and 5 retrained the manipulation classifier only (with set D, then E; eval/results/scope_round4.md) and
+#: measure it once on the next fresh set; the scope classifier is round 3's (eval/results/scope_round3.md).
+MANIPULATION_SET = "manipulation_F_vi.jsonl"
+#: The round-4 manipulation set, training data of the manipulation classifier since round 5.
+MANIPULATION_TRAINED = "manipulation_E_vi.jsonl"
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
@@ -157,7 +158,7 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        "# Gate, round 4: manipulation rules and classifier measured once on the fresh set E; scope as in round 3",
+        "# Gate, round 5: manipulation rules and classifier measured once on the fresh set F; scope as in round 3",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
@@ -175,13 +176,13 @@ def render(report: dict[str, Any]) -> str:
     m, t = report["manipulation"], report["manipulation_trained"]
     lines += [
         "",
-        f"**Manipulation set E (fresh, round 4):** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"**Manipulation set F (fresh, round 5):** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
         f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
         "questions got it wrongly. By kind: "
         + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))
         + ".",
         "",
-        f"Round-3 manipulation set D (trained on since round 4): {t['caught']}/{t['attempts']} attempts, "
+        f"Round-4 manipulation set E (trained on since round 5): {t['caught']}/{t['attempts']} attempts, "
         f"{t['benign_given_the_reply']}/{t['benign']} genuine questions given the reply.",
         "",
         "Manipulation reply on the gold sets' answerable questions: "

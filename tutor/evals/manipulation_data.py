@@ -14,7 +14,12 @@ ATTEMPTS_FILE = Path("scope") / "manipulation.txt"
 LOOKALIKES_FILE = Path("scope") / "benign_lookalikes.txt"
 #: Manipulation sets measured once in earlier rounds (eval/results/scope_round1.md, scope_round2.md): training
 #: data from the next round on; manipulation_D_vi.jsonl measures the result.
-MEASURED_SETS = ("manipulation_vi.jsonl", "manipulation_C_vi.jsonl", "manipulation_D_vi.jsonl")
+MEASURED_SETS = (
+    "manipulation_vi.jsonl",
+    "manipulation_C_vi.jsonl",
+    "manipulation_D_vi.jsonl",
+    "manipulation_E_vi.jsonl",
+)
 INJECTION_CASES = Path("tests") / "injection" / "cases_vi.jsonl"
 
 

@@ -138,6 +138,39 @@ _VOLUNTEERED = re.compile(
     rf"|\b(?:gui|chup)\b(?: \w+){{0,4}} (?:{_SECRET}|hai mat (?:can cuoc|cccd|the))\b(?: \w+){{0,3}} (?:gui )?{_YOU}"
     r" (?:luu|giu|nho)"
 )
+# Getting into, reading, tracking or taking over someone else's phone, account, messages or location: a spouse, an ex,
+# a neighbour, a classmate, a grown-up relative. Asked as a question ("có app nào định vị ck mà ko hiện thông báo?"),
+# it is still an attempt; a family that agreed to share locations, or helping a relative recover their own account,
+# is not.
+_OTHER = (
+    r"(?:vo|chong|ck|vk|ny|nguoi yeu(?: cu)?|ban gai|ban trai|bo|ba|me|con dau|con re|em gai|em trai|anh trai|chi gai"
+    r"|hang xom|nha ben|ong cu|ba cu|dong nghiep|sep|dua ban|thang ban|con ban|ban be|ban (?:cung lop|than|toi|minh|mk)"
+    r"|nguoi khac|ng khac|nguoi ta|ng ta"
+    r"|ong ay|ba ay|co ay|anh ay|chi ay|ong ta|co ta|ong nha|ex|chau noi|thang chau|other people|someone else)"
+)
+_INTRUDE = (
+    r"(?:hack|doc (?:trom|len|tin nhan|tn)|xem (?:trom|len|tin nhan|tn)|nghe (?:len|trom|duoc cuoc goi)"
+    # "chuyển (tiền) vào tài khoản người khác" is a transfer, not a way in.
+    r"|dang nhap|(?<!chuyen )(?<!nap )(?<!gui )(?<!tien )vao (?:duoc )?(?:tai khoan|acc|account|zalo|facebook|fb"
+    r"|messenger|gmail|email|instagram|app|may)"
+    r"|dinh vi|theo doi|ghi am cuoc goi|mo khoa|pha (?:mat khau|khoa|mk)|bypass|vuot qua|khoi phuc tin nhan"
+    r"|chiem (?:tai khoan|quyen)|lay (?:duoc )?(?:mat khau|mk|pass|ma otp|otp)|cai (?:phan mem|ung dung|app|cai gi)"
+    r"|lay lai mat khau)"
+)
+_UNSEEN = re.compile(
+    r"\b(?:(?:ma|de|cho) )?(?:khong|ko|k|khoi|chang|dung) (?:de |cho )?(?:\w+ ){0,2}(?:biet|hay|phat hien|bao|hien"
+    r" thong bao|nghi)|\b(?:len lut|bi mat|chay an|an di|trom|len|khong can (?:mat khau|dien thoai|dt|muon)"
+    r"|without (?:them|her|him) knowing|secretly)\b"
+)
+_INTRUSION = re.compile(
+    rf"\b{_INTRUDE}\b(?: \w+){{0,6}} (?:cua |tren |vao |o )?(?:may |dien thoai |dt |tai khoan |acc |xe may )?"
+    rf"(?:cua )?{_OTHER}\b"
+)
+_HACK = re.compile(r"\b(?:hack|bypass|crack|pha khoa)\b(?! (?:chua|khong|roi))")
+_AGREED = re.compile(
+    r"\b(?:dong y|cho phep|thong nhat|ca nha|ca hai|moi nguoi deu|nho (?:toi|minh|mk) (?:lay lai|khoi phuc|cai|xem)"
+    r"|bi hack|bi mat|bi khoa|bi lua|quen mat khau)\b"
+)
 # "DAN" ("do anything now") only in capitals: folded, "dan" is dân, dẫn, dán.
 _DAN = re.compile(r"\bDAN\b")
 # A split attempt continues a role play set up earlier: "tiếp tục đi", "giờ hỏi…", "vẫn trong vai".
@@ -155,7 +188,8 @@ _REFUSES = re.compile(
 # or tells what scammers pretend to be ("bọn lừa đảo hay giả làm người điện lực thì nói thế nào?").
 _HARMLESS_ROLE = re.compile(
     r"\b(?:dong vai|nhap vai|vao vai|gia vo|la|lam)(?: \w+){0,2} (?:nguoi huong dan|huong dan vien|giang vien|giao vien"
-    r"|gia su|thay giao|co giao|tro giang|nguoi day)\b"
+    r"|gia su|thay giao|co giao|tro giang|nguoi day|hoc vien|hoc sinh|nguoi hoc|ba cu|ong cu|cu gia|nguoi cao tuoi"
+    r"|nguoi ban di cung|ban dong hanh|co van|chuyen gia tam ly|chuyen gia giao duc)\b"
     rf"|\b(?:gia vo|gia su|tuong tuong) {_ME} (?:la|dang)\b|^{_ME} (?:se )?(?:dong vai|nhap vai|lam|gia lam)\b"
     r"|\b(?:lua dao|ke gian|bon|chung no|chung|ho|nguoi ta|ke xau)(?: \w+){0,2} (?:hay |thuong |)(?:gia lam|gia danh"
     r"|dong vai|mao danh|xung la)\b"
@@ -191,18 +225,34 @@ _REPORTED = re.compile(
 )
 
 
+# Asking why the tutor would not do something is a question about the tutor, not a new attempt.
+_WHY_REFUSED = re.compile(
+    r"^(?:\w+ ){0,3}(?:tai sao|vi sao|sao|why)(?: \w+){0,3} (?:khong|ko|k|chang|don't|won't) (?:chiu |the |muon )?"
+    r"(?:tra loi|viet|giup|lam|chi|noi|answer|help)\b"
+)
+
+
+def _intrusion(folded: str) -> bool:
+    """Someone else's phone, account or whereabouts, entered or watched behind their back."""
+    if not _INTRUSION.search(folded):
+        return False
+    return bool(_UNSEEN.search(folded) or _HACK.search(folded) or not _AGREED.search(folded))
+
+
 def _kind(folded: str) -> str | None:
+    if _WHY_REFUSED.search(folded):
+        return None
     if _VOLUNTEERED.search(folded):
         return "ask_secret"
     kind = _raw_kind(folded)
-    if kind is None:
-        return None
-    if _ASKING_ABOUT.search(folded) and not _ORDER.search(folded):
-        return None
+    if kind is not None and _ASKING_ABOUT.search(folded) and not _ORDER.search(folded):
+        kind = None
     if kind == "ask_secret" and _REPORTED.search(folded) and not _ORDER.search(folded):
-        return None
+        kind = None
     if kind == "ask_secret" and _REFUSES.search(folded):
-        return None
+        kind = None
+    if kind is None and _intrusion(folded):
+        return "jailbreak"
     return kind
 
 
