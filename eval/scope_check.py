@@ -158,7 +158,8 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        "# Gate, round 5: manipulation rules and classifier measured once on the fresh set F; scope as in round 3",
+        "# Gate: manipulation rules and classifier on set F (its one fresh measurement, round 5: "
+        "eval/results/scope_round5.md); scope as in round 3",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
@@ -176,7 +177,7 @@ def render(report: dict[str, Any]) -> str:
     m, t = report["manipulation"], report["manipulation_trained"]
     lines += [
         "",
-        f"**Manipulation set F (fresh, round 5):** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"**Manipulation set F:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
         f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
         "questions got it wrongly. By kind: "
         + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))

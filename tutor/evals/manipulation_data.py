@@ -8,6 +8,7 @@ from pathlib import Path
 from tutor.answering.scope import read_examples
 from tutor.config import Settings
 from tutor.evals.scope_data import training_data
+from tutor.safety.privacy import redact
 
 #: Dev attempts written while designing the rules, and genuine questions about scams, passwords and AI.
 ATTEMPTS_FILE = Path("scope") / "manipulation.txt"
@@ -60,6 +61,9 @@ def manipulation_training_data(settings: Settings, root: Path) -> tuple[list[str
     sets' attempts and the direct injection test cases. Look-alikes: corpus/scope/benign_lookalikes.txt and the
     earlier rounds' genuine questions. Other genuine questions: the scope classifier's training questions,
     in scope and out (cooking and lottery questions do not try to manipulate anyone either).
+
+    Every text is redacted as Tutor.validate redacts a question, because that is what the gate reads: a learner's
+    "otp của tôi là 738291" reaches it as "otp của tôi là [đã ẩn mã]".
     """
     attempts = [q for kind, q in by_kind(settings.corpus_dir / ATTEMPTS_FILE) if kind not in NOT_ATTEMPTS]
     lookalikes = read_examples(settings.corpus_dir / LOOKALIKES_FILE)
@@ -69,7 +73,9 @@ def manipulation_training_data(settings: Settings, root: Path) -> tuple[list[str
     cases = [json.loads(line) for line in (root / INJECTION_CASES).read_text(encoding="utf-8").splitlines() if line]
     attempts += [c["question"] for c in cases if c["kind"] == "direct"]
     inside, outside = training_data(settings, root / "eval" / "datasets" / "gold_vi.jsonl")
-    attempts = list(dict.fromkeys(attempts))
+    attempts = list(dict.fromkeys(redact(q) for q in attempts))
+    lookalikes = [redact(q) for q in lookalikes]
+    inside, outside = [redact(q) for q in inside], [redact(q) for q in outside]
     bad = set(attempts)
     lookalikes = [q for q in dict.fromkeys(lookalikes) if q not in bad]
     seen = bad | set(lookalikes)
