@@ -14,12 +14,13 @@ from tutor.safety.privacy import redact
 ATTEMPTS_FILE = Path("scope") / "manipulation.txt"
 LOOKALIKES_FILE = Path("scope") / "benign_lookalikes.txt"
 #: Manipulation sets measured once in earlier rounds (eval/results/scope_round1.md, scope_round2.md): training
-#: data from the next round on; manipulation_D_vi.jsonl measures the result.
+#: data from the next round on; the fresh set of the current round (eval/scope_check.py) measures the result.
 MEASURED_SETS = (
     "manipulation_vi.jsonl",
     "manipulation_C_vi.jsonl",
     "manipulation_D_vi.jsonl",
     "manipulation_E_vi.jsonl",
+    "manipulation_F_vi.jsonl",
 )
 INJECTION_CASES = Path("tests") / "injection" / "cases_vi.jsonl"
 
