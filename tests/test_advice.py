@@ -66,6 +66,9 @@ SAFE = [
     "Đăng nhập bằng số định danh cá nhân và mật khẩu vừa đặt.",
     'Kẻ gian hay giả làm công an gọi điện: "tài khoản bị lỗi, đọc mã để cấp lại mật khẩu".',
     "Bật Wi-Fi.",
+    # A negation shared across a long list of secrets and recipients.
+    "Không bao giờ đưa mã OTP, mật khẩu, số thẻ hay mã CVV cho người gọi điện, nhắn tin.",
+    "Đừng gửi mã PIN, mật khẩu Zalo, mã OTP ngân hàng hay ảnh căn cước cho người lạ gọi tới, nhắn tới.",
 ]
 
 

@@ -71,7 +71,8 @@ _EXTRACT = re.compile(
     # Other learners' questions: "người dùng trước tôi đã hỏi bạn gì?", "hôm nay có ai trong làng hỏi cháu chuyện gì".
     r"|\b(?:nguoi dung (?:truoc|khac|kia)|nguoi (?:khac|truoc)|ai (?:khac|trong \w+)|hoc vien khac|previous user"
     r"|other (?:users|people|learners))(?: \w+){0,5} (?:da |vua |tung )?hoi (?:ban|bn|chau|em|co|may|bot|tro ly|you)\b"
-    r"|\bke lai (?:\w+ ){0,2}(?:cau|nhung cau|nhung gi|dieu) (?:ho|nguoi ta|nguoi khac|ai do|moi nguoi) (?:da |vua )?hoi\b"
+    r"|\bke lai (?:\w+ ){0,2}(?:cau|nhung cau|nhung gi|dieu) (?:ho|nguoi ta|nguoi khac|ai do|moi nguoi)"
+    r" (?:da |vua )?hoi\b"
     r"|\bwhat (?:did|do) (?:other|previous) (?:users|people|learners)\b"
 )
 # Repeating or translating the tutor's own visible answer is not extraction ("nhắc lại nguyên văn câu trả lời trên").
@@ -163,7 +164,8 @@ _VOLUNTEERED = re.compile(
     rf"|\b(?:gui|chup)\b(?: \w+){{0,4}} (?:{_SECRET}|hai mat (?:can cuoc|cccd|the))\b(?: \w+){{0,3}} (?:gui )?{_YOU}"
     r" (?:luu|giu|nho)"
     # "lưu giúp tôi mật khẩu Facebook là Hoa1975@", "store my password …, pass là Hoang#2023".
-    r"|\b(?:luu|nho|ghi (?:lai|nho|giup|gium|ho)|giu|store|save|remember|keep)\b.*\b(?:mat khau|pass|password|ma pin|pin|otp|ma otp|passcode)\b"
+    r"|\b(?:luu|nho|ghi (?:lai|nho|giup|gium|ho)|giu|store|save|remember|keep)\b.*"
+    r"\b(?:mat khau|pass|password|ma pin|pin|otp|ma otp|passcode)\b"
     r"(?: \w+){0,3}(?: la|:| is)\s*(?:\S*\d|\[da an)"
 )
 # A code just received, handed over to be checked or typed in: "mã OTP 582913 …, bạn kiểm tra giúp mã này đúng chưa".
