@@ -11,6 +11,7 @@ from tutor.wiring import (
     Prebuilt,
     build_accounts,
     build_chat_sessions,
+    build_embedder,
     build_feedback,
     build_learner_service,
     build_learner_store,
@@ -40,7 +41,9 @@ def build_services(settings: Settings, given: Prebuilt | None = None) -> Service
         sessions=build_chat_sessions(store),
         feedback=build_feedback(store),
         usage=shared.usage,
-        rebuilds=IndexRebuilds(runtime, shared.jobs),
+        rebuilds=IndexRebuilds(
+            runtime, lambda: build_embedder(settings, threads=settings.serving_embed_threads), shared.jobs
+        ),
         evals=EvalRuns(runtime, settings.data_dir / "eval-runs", load_eval_job, shared.jobs),
         limits=limits,
         # Read when first asked for: chat works without a quiz bank; placement answers 503 until there is one.

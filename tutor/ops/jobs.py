@@ -165,8 +165,13 @@ class Job:
 class IndexRebuilds:
     """Rebuild the index from the corpus while the service keeps answering, then swap it in."""
 
-    def __init__(self, runtime: TutorRuntime, board: JobBoard | None = None) -> None:
+    def __init__(
+        self, runtime: TutorRuntime, make_embedder: Callable[[], Embedder], board: JobBoard | None = None
+    ) -> None:
         self.runtime = runtime
+        # Its own embedder, built by the composition root with the serving thread count: the live one keeps
+        # answering, and the build does not take the CPU cores the LLM needs.
+        self.make_embedder = make_embedder
         self.job = Job("index-rebuild", board)
 
     def start(self) -> JobStatus:
@@ -175,12 +180,9 @@ class IndexRebuilds:
     def _rebuild(self, progress: Progress) -> dict[str, Any]:
         from tutor.index.build import build_index
         from tutor.index.embed_cache import EmbeddingCache
-        from tutor.wiring import build_embedder
 
         s = self.runtime.settings
-        # Its own embedder, with the serving thread count: the live one keeps answering, and the build does
-        # not take the CPU cores the LLM needs.
-        embedder = build_embedder(s, threads=s.serving_embed_threads)
+        embedder = self.make_embedder()
         cache = EmbeddingCache(s.embed_cache_dir)
         try:
             manifest = build_index(
