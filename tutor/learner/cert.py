@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from tutor.learner.errors import CertificateNotEarnedError, InvalidAnswerError, LearnerInputError, SigningKeyError
 from tutor.learner.exposure import systematic_sample
+from tutor.learner.names import check_pseudonym
 from tutor.learner.placement import parse_group
 from tutor.learner.quizbank import QuizItem
-from tutor.learner.store import check_pseudonym
 from tutor.types import Group, Level
 
 #: Domains each group's final test covers. Every group needs 1 (find and judge information), 2 (communicate,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ from tutor.learner.models import (
     LearnerRow,
     PlacementRow,
 )
+from tutor.learner.names import check_display_name, check_pseudonym
 from tutor.learner.placement import GROUP_PRIOR_MEAN, PlacementResult, PlacementState, parse_group
 from tutor.learner.quizbank import QuizItem
 from tutor.sqlstore import Transactional, as_utc, utcnow
@@ -130,25 +130,6 @@ def elo_update(rating: float, n: int, difficulty: float, correct: bool) -> float
     p = 1.0 / (1.0 + math.exp(-(rating - difficulty)))
     k = max(K_MIN, K_START / (1.0 + n / K_DECAY))
     return rating + k * ((1.0 if correct else 0.0) - p)
-
-
-def check_pseudonym(value: str, what: str = "Bí danh") -> str:
-    """A pseudonym (or display name) may not carry personal data: no phone or ID numbers, no e-mail."""
-    value = " ".join(value.split())
-    if not 2 <= len(value) <= 40:
-        raise InvalidLearnerDataError(f"{what} phải dài từ 2 đến 40 ký tự.")
-    if re.search(r"\d{6,}", re.sub(r"[\s.\-]", "", value)) or "@" in value:
-        raise InvalidLearnerDataError(
-            f"{what} không được chứa số điện thoại, số căn cước hay email; hãy chọn một tên gọi khác."
-        )
-    return value
-
-
-def check_display_name(value: str | None) -> str | None:
-    """A display name as stored: None when empty, else checked like a pseudonym (2–40 characters, no numbers)."""
-    if value is None or not value.strip():
-        return None
-    return check_pseudonym(value, "Tên gọi")
 
 
 class LearnerStore(Transactional):
