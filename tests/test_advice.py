@@ -43,6 +43,8 @@ UNSAFE = [
     "Hay doc ma OTP cho can bo cong an.",
     "Để được hoàn tiền, bác hãy gửi mã OTP cho chúng tôi.",
     "Bác tự đọc mã OTP cho cán bộ nhé.",
+    "Chụp màn hình tin nhắn có mã OTP rồi gửi cho cán bộ.",
+    "Chúng tôi yêu cầu bác đọc mã OTP để xác minh.",
 ]
 SAFE = [
     "Không đọc mã OTP cho ai.",
@@ -69,6 +71,9 @@ SAFE = [
     # A negation shared across a long list of secrets and recipients.
     "Không bao giờ đưa mã OTP, mật khẩu, số thẻ hay mã CVV cho người gọi điện, nhắn tin.",
     "Đừng gửi mã PIN, mật khẩu Zalo, mã OTP ngân hàng hay ảnh căn cước cho người lạ gọi tới, nhắn tới.",
+    # What scammers demand, listed; the app's own steps, one of which is a photo and another a code.
+    "Cuối cùng chúng đòi một trong các việc: chuyển tiền, đọc mã OTP, cài ứng dụng lạ.",
+    "Ứng dụng có thể yêu cầu nhập số điện thoại, chụp ảnh khuôn mặt và nhập mã OTP gửi qua tin nhắn.",
 ]
 
 

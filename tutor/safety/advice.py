@@ -72,11 +72,17 @@ _NOT_HANDING = re.compile(
     r"|\b(?:chung|no|ung dung|phan mem|ke gian|ke xau|doi tuong|ho|he thong|ngan hang|nha mang|tong dai|may)"
     r"(?: co the| se| thuong| hay| muon| de| tu dong)* (?:doc|gui|lay|chup|nhap|dua)\b"
     r"|\blo (?:tay )?(?:doc|dua|gui|giao|cung cap|chia se|nhap|noi|bao|lam theo|bam)\b"
-    r"|\b(?:doi|yeu cau|de nghi|bat|ep|du) (?:ban |nguoi dan |nguoi dung |bac |minh )?"
+    # A demand reported ("họ yêu cầu bác đọc …"), not the speaker's own ("chúng tôi yêu cầu bác đọc …").
+    r"|(?<!toi )(?<!em )(?<!minh )(?<!chau )\b(?:doi|yeu cau|de nghi|bat|ep|du)"
+    r" (?:ban |nguoi dan |nguoi dung |bac |minh )?"
     r"(?:doc|dua|gui|cung cap|chia se|noi|bao|nhap)\b"
     r"|\b(?:doc|nhan) (?:ky|lai|kiem tra|tin nhan|thong tin)\b(?! \S+ cho| cho)|\bke gian\b|\bke lua\b|\bgiao dich\b"
 )
-_SCAMMER = re.compile(r"\b(ke gian|ke lua dao|ke xau|lua dao|doi tuong|gia danh|gia lam|gia mao|mao danh|mao nhan)\b")
+_SCAMMER = re.compile(
+    r"\b(ke gian|ke lua dao|ke xau|lua dao|doi tuong|gia danh|gia lam|gia mao|mao danh|mao nhan"
+    # "Cuối cùng chúng đòi một trong các việc: … đọc mã OTP …" lists what they demand.
+    r"|chung (?:doi|yeu cau|bat|ep|du|xin))\b"
+)
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|'[^']*'")
 # Negations (NFC, lower case); "khong" stays ambiguous-free when unaccented, "dung" (đừng/dùng/đúng) does not.
 _NEGATIONS = {"không", "đừng", "chớ", "cấm", "chẳng", "chả", "khong", "ko", "never", "not"}
@@ -90,6 +96,8 @@ _CLAUSE_END = {".", ";", ":", "!", "?", "…"}
 _DEMAND = {"đòi", "yêu", "đề", "bắt", "ép", "dụ", "xin"}
 _IMPERATIVE = {"hãy", "cứ", "vui", "nên", "phải"} | _ADDRESS
 _WINDOW = 8
+# The speaker's own demand ("Chúng tôi yêu cầu bác đọc mã OTP"), which no answer may make.
+_SPEAKER = {"toi", "em", "minh", "chau"}
 # A series shares its negation across a list of secrets: "Không bao giờ đưa mã OTP, mật khẩu, số thẻ hay mã CVV cho
 # người gọi điện, nhắn tin" (the lesson line was flagged at 12 tokens).
 _SERIES = 30
@@ -202,10 +210,14 @@ def _unsafe_sentence(sentence: str) -> bool:
         rest = joined[m.start() :]
         if verb == "bao" and not re.match(r"bao(?: \S+){0,3}? (?:" + SECRET.pattern + ")", rest):
             continue  # "báo Công an" reports a scam; only "báo mã OTP" hands something over
-        if verb == "chup" and not re.match(r"chup(?: \S+){0,6}? (?:" + SECRET.pattern + r"|the|ma)\b", rest):
-            continue  # "chụp khuôn mặt" is a step; "chụp thẻ / mã OTP" hands it over
-        if _governed(tokens, k, _DEMAND, conditional) is not None:
-            continue  # "chúng đòi … đọc mã OTP": the scammer's demand, reported
+        photo = r"chup(?: (?!va\b|roi\b|,)\S+){0,6}? (?:" + SECRET.pattern + r"|the|ma)\b"
+        if verb == "chup" and not re.match(photo, rest):
+            # "chụp khuôn mặt" is a step ("… chụp ảnh khuôn mặt và nhập mã OTP": the code is another step);
+            # "chụp thẻ / mã OTP" hands it over.
+            continue
+        demand = _governed(tokens, k, _DEMAND, conditional)
+        if demand is not None and not (demand > 0 and ftoks[demand - 1] in _SPEAKER):
+            continue  # "chúng đòi … đọc mã OTP": the scammer's demand, reported; "chúng tôi yêu cầu …" is not
         return True
     if not any_verb:
         # "Mã OTP thì cứ cho cán bộ": a recipient without a verb hands the code over just the same.
