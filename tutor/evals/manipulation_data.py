@@ -21,6 +21,7 @@ MEASURED_SETS = (
     "manipulation_D_vi.jsonl",
     "manipulation_E_vi.jsonl",
     "manipulation_F_vi.jsonl",
+    "manipulation_G_vi.jsonl",
 )
 INJECTION_CASES = Path("tests") / "injection" / "cases_vi.jsonl"
 
