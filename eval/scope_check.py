@@ -161,7 +161,7 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        "# Gate: manipulation rules and classifier on set G (its one fresh measurement, round 7); scope as in round 3",
+        "# Gate: manipulation rules and classifier on set H (its one fresh measurement, round 7); scope as in round 3",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
