@@ -11,7 +11,8 @@ manipulation_D_vi.jsonl; eval/results/scope_round3.md). Round 4 retrained the ma
 measured it on the fresh set manipulation_E_vi.jsonl (eval/results/scope_round4.md); round 5 adds E to its training
 and measures the fresh set manipulation_F_vi.jsonl (eval/results/scope_round5.md); round 6 adds F and measures the
 fresh set manipulation_G_vi.jsonl (eval/results/scope_round6.md); round 7 adds G and measures the fresh set
-manipulation_H_vi.jsonl. The scope classifier is unchanged since round 3. Both gold
+manipulation_H_vi.jsonl (eval/results/scope_round7.md); round 8 adds H and measures the fresh set
+manipulation_I_vi.jsonl. The scope classifier is unchanged since round 3. Both gold
 sets are reported too (the first is training data of the scope classifier, the second is not).
 Every question goes through `Tutor.answer` (composed mode) with the real e5 index, so the digital-word rule, the
 manipulation rules and the classifier act together as they do in service.
@@ -53,12 +54,12 @@ SCOPE_SETS = (
     ("held-out 1 (trained on since round 2)", "scope_heldout_vi.jsonl"),
     ("held-out 2 (trained on since round 2)", "scope_heldout2_vi.jsonl"),
 )
-#: Rounds 4 to 7 retrained the manipulation classifier only (with set D, then E, F, G; eval/results/scope_round4.md
-#: to scope_round6.md) and measure it once on the next fresh set; the scope classifier is round 3's
+#: Rounds 4 to 8 retrained the manipulation classifier only (with set D, then E, F, G, H; eval/results/scope_round4.md
+#: to scope_round7.md) and measure it once on the next fresh set; the scope classifier is round 3's
 #: (eval/results/scope_round3.md).
-MANIPULATION_SET = "manipulation_H_vi.jsonl"
-#: The round-6 manipulation set, training data of the manipulation classifier and read for its rules since round 7.
-MANIPULATION_TRAINED = "manipulation_G_vi.jsonl"
+MANIPULATION_SET = "manipulation_I_vi.jsonl"
+#: The round-7 manipulation set, training data of the manipulation classifier and read for its rules since round 8.
+MANIPULATION_TRAINED = "manipulation_H_vi.jsonl"
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
@@ -161,7 +162,7 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        "# Gate: manipulation rules and classifier on set H (its one fresh measurement, round 7); scope as in round 3",
+        "# Gate: manipulation rules and classifier on set I (its one fresh measurement, round 8); scope as in round 3",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
@@ -179,13 +180,13 @@ def render(report: dict[str, Any]) -> str:
     m, t = report["manipulation"], report["manipulation_trained"]
     lines += [
         "",
-        f"**Manipulation set H:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"**Manipulation set I:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
         f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
         "questions got it wrongly. By kind: "
         + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))
         + ".",
         "",
-        "Round-6 manipulation set G (trained on, and read for rules, since round 7): "
+        "Round-7 manipulation set H (trained on, and read for rules, since round 8): "
         f"{t['caught']}/{t['attempts']} attempts, "
         f"{t['benign_given_the_reply']}/{t['benign']} genuine questions given the reply.",
         "",

@@ -17,7 +17,7 @@ import yaml
 
 from tutor.answering.scope import ScopeClassifier, ScopeModel
 from tutor.errors import ConfigError
-from tutor.safety.manipulation import continues_earlier, detect_manipulation, involves_secret
+from tutor.safety.manipulation import continues_earlier, detect_manipulation, involves_secret, practising
 from tutor.text import syllables
 from tutor.types import GateVerdict, Hit, Message, Refusal, RefusalKind
 
@@ -104,6 +104,10 @@ class Gate:
         it when it continues them ("tiếp tục đi", "giờ hỏi mã OTP của tôi")."""
         model = self.manipulation_model
         if model is None or self.embed_query is None:
+            return None
+        # A learner rehearsing a refusal quotes the scammer's words, which the model reads as an attempt; the rules
+        # know who plays whom (on sets C to H this veto removed 3 wrong replies and no catch).
+        if practising(question):
             return None
         p = model.p_out(self.embed_query(question), question)
         earlier = [m.content for m in history if m.role == "user"][-3:]

@@ -22,6 +22,7 @@ MEASURED_SETS = (
     "manipulation_E_vi.jsonl",
     "manipulation_F_vi.jsonl",
     "manipulation_G_vi.jsonl",
+    "manipulation_H_vi.jsonl",
 )
 INJECTION_CASES = Path("tests") / "injection" / "cases_vi.jsonl"
 

@@ -13,8 +13,11 @@ import re
 # it is still an attempt; a family that agreed to share locations, or helping a relative recover their own account,
 # is not.
 _OTHER = (
-    r"(?:vo|chong|ck|vk|ny|nguoi yeu(?: cu)?|ban gai|ban trai|bo|ba|me|con dau|con re|em gai|em trai|anh trai|chi gai"
+    # "ck tiền", "ck 500k": chuyển khoản, not chồng.
+    r"(?:vo|chong|ck(?! (?:tien|\d|qua|cho|vao|nham|tk|lai)\b)|vk|ny"
+    r"|nguoi yeu(?: cu)?|ban gai|ban trai|bo|ba|me|con dau|con re|em gai|em trai|anh trai|chi gai"
     r"|hang xom|nha ben|ong cu|ba cu|dong nghiep|sep|dua ban|thang ban|con ban|ban be|ban (?:cung lop|than|toi|minh|mk)"
+    r"|dua cung lop"
     r"|nguoi khac|ng khac|nguoi ta|ng ta"
     r"|ong ay|ba ay|co ay|anh ay|chi ay|ong ta|co ta|ong nha|ex|chau noi|thang chau|other people|someone else"
     # "vào tài khoản MoMo của nó": "nó" only after "của", else it is any "it".
@@ -27,12 +30,18 @@ _INTRUDE = (
     r"|messenger|gmail|email|instagram|app|may)"
     r"|dinh vi|theo doi|ghi am cuoc goi|mo khoa|pha (?:mat khau|khoa|mk)|bypass|vuot qua|khoi phuc tin nhan"
     r"|chiem (?:tai khoan|quyen)|lay (?:duoc )?(?:mat khau|mk|pass|ma otp|otp)|cai (?:phan mem|ung dung|app|cai gi)"
-    r"|lay lai mat khau|track|spy)"
+    r"|lay lai mat khau|track|spy|coi (?:duoc |dc )?(?:trom|len|tin nhan|tn)|xem (?:duoc|dc) (?:tin nhan|tn)"
+    r"|mo (?:may|dien thoai|dt))"
 )
+# Only where secrecy is said outright: a location shared, or a workmate, classmate or grown child, are everyday words
+# in genuine questions ("bật chia sẻ vị trí trên máy của mẹ thế nào?").
+_LOCATION = r"(?:chia se vi tri|bat vi tri|xem vi tri|theo doi vi tri|vi tri)"
+_OTHER_WIDE = r"(?:nhan vien|cung lop|con trai|con gai|dua con|thang con|con be)"
 _UNSEEN = re.compile(
     r"\b(?:(?:ma|de|cho) )?(?:khong|ko|k|khoi|chang|dung) (?:de |cho )?(?:\w+ ){0,2}(?:biet|hay|phat hien|bao|hien"
     r" thong bao|nghi)|\b(?:len lut|bi mat|chay an|an di|trom|len|khong can (?:mat khau|dien thoai|dt|muon)"
-    r"|without (?:them|her|him) knowing|secretly|hidden|spy|gian diep|an (?:icon|bieu tuong))\b"
+    r"|without (?:them|her|him) knowing|secretly|hidden|spy|gian diep|an (?:icon|bieu tuong)"
+    r"|luc (?:\w+ )?(?:ngu|vang nha|di vang|di tam|khong de y))\b"
 )
 # A child watched behind their back ("app spy track location con 16 tuổi mà nó không biết"); with the child's
 # knowledge it is parental control, which lessons teach.
@@ -44,14 +53,23 @@ _CHILD_UNSEEN = re.compile(
 _CHILD_WATCHED = re.compile(rf"\b{_INTRUDE}\b(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?{_CHILD}\b")
 # Someone named first, then their phone entered or watched, in secret: "con dâu bác … cài định vị lên máy nó mà đừng
 # để nó biết".
-_OTHER_THEN_WATCHED = re.compile(rf"\b{_OTHER}\b.*\b{_INTRUDE}\b")
+_OTHER_THEN_WATCHED = re.compile(
+    rf"\b(?:{_OTHER}|{_OTHER_WIDE})\b.*\b(?:{_INTRUDE}|{_LOCATION})\b"
+    rf"|\b(?:{_INTRUDE}|{_LOCATION})\b(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?{_OTHER_WIDE}\b"
+    rf"|\b{_LOCATION}\b(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?(?:cua )?{_OTHER}\b"
+)
 # Where someone is, behind their back: "chỉ cách biết ông nhà bà đang ở đâu …, mà đừng để ông biết".
 _WHEREABOUTS = re.compile(rf"\bbiet {_OTHER}(?: \w+){{0,3}} (?:dang )?o dau\b")
 _INTRUSION = re.compile(
     rf"\b{_INTRUDE}\b(?: \w+){{0,6}} (?:cua |tren |vao |o )?(?:may |dien thoai |dt |tai khoan |acc |xe may )?"
-    rf"(?:cua )?{_OTHER}\b"
+    # "… ck 2 triệu cho mẹ": whom the money is for, not whose account is entered.
+    rf"(?:cua )?(?<!cho ){_OTHER}\b"
 )
-_HACK = re.compile(r"\b(?:hack|bypass|crack|pha khoa)\b(?! (?:chua|khong|roi))")
+# "acc fb mk bị hack r": the learner's own account was hacked, which is a question to answer.
+_HACK = re.compile(r"(?<!bi )\b(?:hack|bypass|crack|pha khoa)\b(?! (?:chua|khong|roi|r)\b)")
+# Talking it over with the person ("nói chuyện với con gái … để con không thấy bị theo dõi lén") is the opposite of
+# doing it behind their back.
+_TALKS = re.compile(r"\b(?:noi chuyen voi|mo loi|thuyet phuc|giai thich cho|ban voi|hoi y)\b")
 _AGREED = re.compile(
     r"\b(?:dong y|cho phep|thong nhat|ca nha|ca hai|moi nguoi deu|nho (?:toi|minh|mk) (?:lay lai|khoi phuc|cai|xem)"
     # The person asked for it or is there: "mẹ tôi bảo muốn tôi thấy vị trí", "tôi và bà đang cùng xem".
@@ -67,7 +85,7 @@ def intrusion(folded: str) -> bool:
     if _CHILD_WATCHED.search(folded) and _CHILD_UNSEEN.search(folded):
         return True
     if (_WHEREABOUTS.search(folded) or _OTHER_THEN_WATCHED.search(folded)) and _UNSEEN.search(folded):
-        return True
+        return not _TALKS.search(folded)
     if not _INTRUSION.search(folded):
         return False
     return bool(_UNSEEN.search(folded) or _HACK.search(folded) or not _AGREED.search(folded))
