@@ -74,6 +74,8 @@ SAFE = [
     # What scammers demand, listed; the app's own steps, one of which is a photo and another a code.
     "Cuối cùng chúng đòi một trong các việc: chuyển tiền, đọc mã OTP, cài ứng dụng lạ.",
     "Ứng dụng có thể yêu cầu nhập số điện thoại, chụp ảnh khuôn mặt và nhập mã OTP gửi qua tin nhắn.",
+    # A question the tutor suggests asks; it does not advise.
+    "- có nên đưa mật khẩu email cho con cháu giữ hộ không",
 ]
 
 

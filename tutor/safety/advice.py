@@ -164,10 +164,15 @@ def _solicits(folded: str) -> bool:
     return bool(_SOLICIT.search(folded)) and not _SCAMMER.search(folded) and not _NEGATED_START.search(folded)
 
 
+# A yes/no question asks, it does not advise: "Có nên đưa mật khẩu email cho con cháu giữ hộ không?" (a question the
+# tutor suggests after a refusal).
+_ASKS = re.compile(r"^\W*(?:co nen|nen|co duoc|co the|lieu)\b.*\b(?:khong|ko|chua)\s*\??\s*$")
+
+
 def _unsafe_sentence(sentence: str) -> bool:
     lower = unicodedata.normalize("NFC", sentence).lower()
     folded = _collapse_spaced(fold(lower))
-    if not SECRET.search(folded):
+    if not SECRET.search(folded) or _ASKS.search(folded):
         return False
     if _solicits(folded):
         return True
