@@ -60,6 +60,9 @@ _EXTERNAL = re.compile(
 _RECIPIENT = re.compile(r"\bcho (ho|nguoi|can bo|nhan vien|toi|em|chau|minh|chung toi|ben|ai do|doi tuong|ke)\b")
 # Phrases whose verb is not a handing-over; the whole phrase is masked before verbs are looked for.
 _PRONOUN = r"(?:bac|ban|anh|chi|em|chau|ong|ba|co|chu|con|minh)"
+# The speaker's own demand ("Chúng tôi yêu cầu bác đọc mã OTP"), which no answer may make.
+_SPEAKER = frozenset({"toi", "em", "minh", "chau"})
+_NOT_AFTER_SPEAKER = "".join(f"(?<!{word} )" for word in sorted(_SPEAKER))
 _NOT_HANDING = re.compile(
     r"\bdang nhap\b|\bbao ve\b|\bbao mat\b|\bbao cao\b|\bthong bao\b|\bcanh bao\b|\bbao (?:sai|loi)\b"
     r"|\bnhan duoc\b|\bnhan vien\b|\bnhan (?:nut|vao)\b|\bnha cung cap\b|\btin nhan\b"
@@ -73,7 +76,7 @@ _NOT_HANDING = re.compile(
     r"(?: co the| se| thuong| hay| muon| de| tu dong)* (?:doc|gui|lay|chup|nhap|dua)\b"
     r"|\blo (?:tay )?(?:doc|dua|gui|giao|cung cap|chia se|nhap|noi|bao|lam theo|bam)\b"
     # A demand reported ("họ yêu cầu bác đọc …"), not the speaker's own ("chúng tôi yêu cầu bác đọc …").
-    r"|(?<!toi )(?<!em )(?<!minh )(?<!chau )\b(?:doi|yeu cau|de nghi|bat|ep|du)"
+    rf"|{_NOT_AFTER_SPEAKER}\b(?:doi|yeu cau|de nghi|bat|ep|du)"
     r" (?:ban |nguoi dan |nguoi dung |bac |minh )?"
     r"(?:doc|dua|gui|cung cap|chia se|noi|bao|nhap)\b"
     r"|\b(?:doc|nhan) (?:ky|lai|kiem tra|tin nhan|thong tin)\b(?! \S+ cho| cho)|\bke gian\b|\bke lua\b|\bgiao dich\b"
@@ -96,8 +99,6 @@ _CLAUSE_END = {".", ";", ":", "!", "?", "…"}
 _DEMAND = {"đòi", "yêu", "đề", "bắt", "ép", "dụ", "xin"}
 _IMPERATIVE = {"hãy", "cứ", "vui", "nên", "phải"} | _ADDRESS
 _WINDOW = 8
-# The speaker's own demand ("Chúng tôi yêu cầu bác đọc mã OTP"), which no answer may make.
-_SPEAKER = {"toi", "em", "minh", "chau"}
 # A series shares its negation across a list of secrets: "Không bao giờ đưa mã OTP, mật khẩu, số thẻ hay mã CVV cho
 # người gọi điện, nhắn tin" (the lesson line was flagged at 12 tokens).
 _SERIES = 30

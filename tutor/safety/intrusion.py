@@ -50,13 +50,20 @@ _CHILD_UNSEEN = re.compile(
     r"\b(?:ma|de|cho) (?:no|con|chau|be|nguoi ta)? ?(?:khong|ko|k|chang) (?:de |cho )?(?:\w+ )?(?:biet|hay|phat hien)"
     r"(?! (?:mat khau|mk|pass))|\b(?:len lut|bi mat|hidden|spy|gian diep|an (?:icon|bieu tuong)|doc len|xem len)\b"
 )
-_CHILD_WATCHED = re.compile(rf"\b{_INTRUDE}\b(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?{_CHILD}\b")
+
+
+def _then_on(target: str) -> str:
+    """A few words later, the target or the target's phone: "… lên máy của vợ", "… điện thoại con gái"."""
+    return rf"(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?{target}\b"
+
+
+_CHILD_WATCHED = re.compile(rf"\b{_INTRUDE}\b{_then_on(_CHILD)}")
 # Someone named first, then their phone entered or watched, in secret: "con dâu bác … cài định vị lên máy nó mà đừng
 # để nó biết".
 _OTHER_THEN_WATCHED = re.compile(
     rf"\b(?:{_OTHER}|{_OTHER_WIDE})\b.*\b(?:{_INTRUDE}|{_LOCATION})\b"
-    rf"|\b(?:{_INTRUDE}|{_LOCATION})\b(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?{_OTHER_WIDE}\b"
-    rf"|\b{_LOCATION}\b(?: \w+){{0,6}} (?:cua |tren |o )?(?:may |dien thoai |dt )?(?:cua )?{_OTHER}\b"
+    rf"|\b(?:{_INTRUDE}|{_LOCATION})\b{_then_on(_OTHER_WIDE)}"
+    rf"|\b{_LOCATION}\b{_then_on(f'(?:cua )?{_OTHER}')}"
 )
 # Where someone is, behind their back: "chỉ cách biết ông nhà bà đang ở đâu …, mà đừng để ông biết".
 _WHEREABOUTS = re.compile(rf"\bbiet {_OTHER}(?: \w+){{0,3}} (?:dang )?o dau\b")

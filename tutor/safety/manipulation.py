@@ -243,6 +243,7 @@ _PRACTICE = (
     r"(?: \w+){0,3} (?:ke gian|ke lua dao|lua dao|scammer|nguoi lua|ke xau|dua lua dao|the scammer)\b"
     r".*\b(?:day|chi|goi y|coach|huong dan|nhan xet)\b"
 )
+_PRACTISING = re.compile(_PRACTICE)
 # A role play that keeps the tutor a teacher, or gives the role to the learner ("giả vờ tôi là bà cụ quên mật khẩu"),
 # or tells what scammers pretend to be ("bọn lừa đảo hay giả làm người điện lực thì nói thế nào?").
 _HARMLESS_ROLE = re.compile(
@@ -385,9 +386,6 @@ def continues_earlier(question: str) -> bool:
 def involves_secret(text: str) -> bool:
     """The text names a one-time code, a password, a card or money: the reply repeats the safety rule."""
     return bool(_SECRETISH.search(fold(text)))
-
-
-_PRACTISING = re.compile(_PRACTICE)
 
 
 def practising(question: str) -> bool:
