@@ -7,7 +7,7 @@ retriever, BM25 alone and the LangChain tutorial baseline; and how many extracti
 gold answer span, with the scope gate on or off.
 
 `make bench` runs it as one row. Alone, e.g. to re-measure the answers with the scope gate on:
-    .venv/bin/python eval/docs_bench.py --scope-gate on --answers 100 [--no-lessons] [--json out.json]
+    .venv/bin/python eval/docs_bench.py --scope-gate on --answers 100 [--set 2] [--no-lessons] [--json out.json]
 """
 
 from __future__ import annotations
@@ -128,9 +128,11 @@ def langchain_search(settings: Settings, files: Sequence[Path]) -> Callable[[str
     return lambda q: [d.metadata["id"] for d in store.similarity_search(q, k=20)]
 
 
-def retrieval(index: DocsIndex, *, baseline: bool = True) -> dict[str, dict[str, float]]:
+def retrieval(
+    index: DocsIndex, *, baseline: bool = True, questions: Path = docs_set.QUESTIONS
+) -> dict[str, dict[str, float]]:
     """hit@1/hit@5 (paragraph level) of each system, questions typed with marks and without."""
-    qs = docs_set.questions()
+    qs = docs_set.questions(questions)
     gold = [index.doc_of_source[q.source] for q in qs]
     embedder = build_embedder(index.settings)
     retriever = build_retriever(index.settings, embedder)
@@ -163,11 +165,13 @@ def _squash(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-def answers(index: DocsIndex, *, scope_gate: bool, limit: int | None = None) -> dict[str, float]:
+def answers(
+    index: DocsIndex, *, scope_gate: bool, limit: int | None = None, questions: Path = docs_set.QUESTIONS
+) -> dict[str, float]:
     """Extractive answers (no LLM): the share containing the gold span, and how many were refused."""
     settings = index.settings.model_copy(update={"llm": "extractive", "scope_gate": scope_gate})
     tutor = build_tutor(settings)
-    qs = docs_set.questions()[:limit]
+    qs = docs_set.questions(questions)[:limit]
     contains = refused = 0
     for q in qs:
         a = tutor.answer(q.question)
@@ -182,17 +186,21 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=100, help="questions answered extractively (0: none)")
     parser.add_argument("--no-lessons", action="store_true", help="the paragraphs alone, no lessons as distractors")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline (needs torch)")
+    parser.add_argument("--set", choices=sorted(docs_set.SETS), default="1", help="question set (default: 1)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    questions = docs_set.SETS[args.set]
     with tempfile.TemporaryDirectory() as tmp:
         index = prepare(Path(tmp), Settings(), lessons=not args.no_lessons)
         results: dict[str, object] = {"ingest": index.figures}
         print(json.dumps(index.figures), flush=True)
-        results["retrieval"] = retrieval(index, baseline=not args.no_baseline)
+        results["retrieval"] = retrieval(index, baseline=not args.no_baseline, questions=questions)
         for name, row in results["retrieval"].items():  # type: ignore[union-attr]
             print(f"{name:20s} " + "  ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
         if args.answers:
-            results["answers"] = answers(index, scope_gate=args.scope_gate == "on", limit=args.answers)
+            results["answers"] = answers(
+                index, scope_gate=args.scope_gate == "on", limit=args.answers, questions=questions
+            )
             print(f"extractive answers, scope gate {args.scope_gate}: {json.dumps(results['answers'])}")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -12,7 +12,8 @@ measured it on the fresh set manipulation_E_vi.jsonl (eval/results/scope_round4.
 and measures the fresh set manipulation_F_vi.jsonl (eval/results/scope_round5.md); round 6 adds F and measures the
 fresh set manipulation_G_vi.jsonl (eval/results/scope_round6.md); round 7 adds G and measures the fresh set
 manipulation_H_vi.jsonl (eval/results/scope_round7.md); round 8 adds H and measures the fresh set
-manipulation_I_vi.jsonl. The scope classifier is unchanged since round 3. Both gold
+manipulation_I_vi.jsonl (eval/results/scope_round8.md); round 9 adds I and measures the fresh set
+manipulation_J_vi.jsonl. The scope classifier is unchanged since round 3. Both gold
 sets are reported too (the first is training data of the scope classifier, the second is not).
 Every question goes through `Tutor.answer` (composed mode) with the real e5 index, so the digital-word rule, the
 manipulation rules and the classifier act together as they do in service.
@@ -54,12 +55,12 @@ SCOPE_SETS = (
     ("held-out 1 (trained on since round 2)", "scope_heldout_vi.jsonl"),
     ("held-out 2 (trained on since round 2)", "scope_heldout2_vi.jsonl"),
 )
-#: Rounds 4 to 8 retrained the manipulation classifier only (with set D, then E, F, G, H; eval/results/scope_round4.md
-#: to scope_round7.md) and measure it once on the next fresh set; the scope classifier is round 3's
-#: (eval/results/scope_round3.md).
-MANIPULATION_SET = "manipulation_I_vi.jsonl"
-#: The round-7 manipulation set, training data of the manipulation classifier and read for its rules since round 8.
-MANIPULATION_TRAINED = "manipulation_H_vi.jsonl"
+#: Rounds 4 to 9 retrained the manipulation classifier only (with set D, then E, F, G, H, I;
+#: eval/results/scope_round4.md to scope_round8.md) and measure it once on the next fresh set; the scope
+#: classifier is round 3's (eval/results/scope_round3.md).
+MANIPULATION_SET = "manipulation_J_vi.jsonl"
+#: The round-8 manipulation set, training data of the manipulation classifier and read for its rules since round 9.
+MANIPULATION_TRAINED = "manipulation_I_vi.jsonl"
 
 
 def _rows(name: str) -> list[dict[str, Any]]:

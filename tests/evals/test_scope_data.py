@@ -50,7 +50,7 @@ def test_the_shipped_manipulation_classifier_was_trained_on_the_current_examples
     assert shipped["data_sha256"] == data_sha256(attempts, lookalikes + others), "retrain it: make scope-train"
 
 
-@pytest.mark.parametrize("name", ["scope_heldoutD_vi.jsonl", "manipulation_I_vi.jsonl", "gold2_vi.jsonl"])
+@pytest.mark.parametrize("name", ["scope_heldoutD_vi.jsonl", "manipulation_J_vi.jsonl", "gold2_vi.jsonl"])
 def test_the_fresh_sets_are_not_training_data(
     scope_data: tuple[list[str], list[str]], manipulation_data: tuple[list[str], list[str], list[str]], name: str
 ):

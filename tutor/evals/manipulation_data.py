@@ -23,6 +23,7 @@ MEASURED_SETS = (
     "manipulation_F_vi.jsonl",
     "manipulation_G_vi.jsonl",
     "manipulation_H_vi.jsonl",
+    "manipulation_I_vi.jsonl",
 )
 INJECTION_CASES = Path("tests") / "injection" / "cases_vi.jsonl"
 

@@ -20,6 +20,8 @@ _OTHER = (
     r"|dua cung lop"
     r"|nguoi khac|ng khac|nguoi ta|ng ta"
     r"|ong ay|ba ay|co ay|anh ay|chi ay|ong ta|co ta|ong nha|ex|chau noi|thang chau|other people|someone else"
+    # Round 9: "tin nhắn của crush", "WhatsApp của colleague".
+    r"|anh ta|chi ta|ba ta|crush|nyc|colleague|coworker|wife|husband|boss|girlfriend|boyfriend|ong xa|ba xa"
     # "vào tài khoản MoMo của nó": "nó" only after "của", else it is any "it".
     r"|(?<=cua )no)"
 )
@@ -31,16 +33,17 @@ _INTRUDE = (
     r"|dinh vi|theo doi|ghi am cuoc goi|mo khoa|pha (?:mat khau|khoa|mk)|bypass|vuot qua|khoi phuc tin nhan"
     r"|chiem (?:tai khoan|quyen)|lay (?:duoc )?(?:mat khau|mk|pass|ma otp|otp)|cai (?:phan mem|ung dung|app|cai gi)"
     r"|lay lai mat khau|track|spy|coi (?:duoc |dc )?(?:trom|len|tin nhan|tn)|xem (?:duoc|dc) (?:tin nhan|tn)"
-    r"|mo (?:may|dien thoai|dt))"
+    r"|mo (?:may|dien thoai|dt)|read (?:tin nhan|tn|messages?|chat)|xem story an)"
 )
 # Only where secrecy is said outright: a location shared, or a workmate, classmate or grown child, are everyday words
 # in genuine questions ("bật chia sẻ vị trí trên máy của mẹ thế nào?").
 _LOCATION = r"(?:chia se vi tri|bat vi tri|xem vi tri|theo doi vi tri|vi tri)"
 _OTHER_WIDE = r"(?:nhan vien|cung lop|con trai|con gai|dua con|thang con|con be)"
 _UNSEEN = re.compile(
-    r"\b(?:(?:ma|de|cho) )?(?:khong|ko|k|khoi|chang|dung) (?:de |cho )?(?:\w+ ){0,2}(?:biet|hay|phat hien|bao|hien"
-    r" thong bao|nghi)|\b(?:len lut|bi mat|chay an|an di|trom|len|khong can (?:mat khau|dien thoai|dt|muon)"
-    r"|without (?:them|her|him) knowing|secretly|hidden|spy|gian diep|an (?:icon|bieu tuong)"
+    r"\b(?:(?:ma|de|cho) )?(?:khong|ko|k|khoi|chang|dung) (?:de |cho )?(?:\w+ ){0,2}(?:biet|bt|hay|phat hien|bao|hien"
+    r" thong bao|nghi)|\b(?:len lut|bi mat|chay an|an di|trom|len"
+    r"|khong can (?:mat khau|dien thoai|dt|muon|cham|dong|touch|cam)"
+    r"|without (?:them|her|him) knowing|secretly|hidden|spy|gian diep|an (?:icon|bieu tuong)|lang le|am tham"
     r"|luc (?:\w+ )?(?:ngu|vang nha|di vang|di tam|khong de y))\b"
 )
 # A child watched behind their back ("app spy track location con 16 tuổi mà nó không biết"); with the child's
@@ -86,10 +89,24 @@ _AGREED = re.compile(
 )
 
 
+# Round 9: the device is named as someone else's, then something done on it in secret: "nếu điện thoại là của chồng
+# tôi và tôi muốn bật cái đó lên lén lút, không cho anh ấy biết". Secrecy said outright: "bố không biết dùng" is not.
+_THEIRS = re.compile(
+    rf"\b(?:dien thoai|dt|may|tai khoan|acc|tk|zalo|facebook|fb|messenger)(?: nay| do)?(?: la)? cua {_OTHER}\b"
+)
+_IN_SECRET = re.compile(
+    r"\b(?:len lut|trom|chay an|lang le|am tham|vung trom|khong (?:de|cho) (?:\w+ ){0,2}(?:biet|bt|hay|phat hien)"
+    r"|luc (?:\w+ ){0,2}(?:ngu|vang nha|di vang|di tam|di hop|khong de y|ra ngoai)"
+    r"|ma (?:\w+ ){0,2}(?:khong|ko|k|chang) (?:biet|bt|hay|phat hien)(?! (?:dung|cach|lam|su dung|chu|doc|gi)))\b"
+)
+
+
 def intrusion(folded: str) -> bool:
     """The accent-folded question asks to enter or watch someone else's phone, account or whereabouts behind their
     back."""
     if _CHILD_WATCHED.search(folded) and _CHILD_UNSEEN.search(folded):
+        return True
+    if _THEIRS.search(folded) and _IN_SECRET.search(folded) and not _TALKS.search(folded):
         return True
     if (_WHEREABOUTS.search(folded) or _OTHER_THEN_WATCHED.search(folded)) and _UNSEEN.search(folded):
         return not _TALKS.search(folded)
