@@ -59,6 +59,8 @@ SCOPE_SETS = (
 #: eval/results/scope_round4.md to scope_round8.md) and measure it once on the next fresh set; the scope
 #: classifier is round 3's (eval/results/scope_round3.md).
 MANIPULATION_SET = "manipulation_J_vi.jsonl"
+#: The round this run measures, and the letters of its fresh and last-trained sets, for the report's headings.
+ROUND = 9
 #: The round-8 manipulation set, training data of the manipulation classifier and read for its rules since round 9.
 MANIPULATION_TRAINED = "manipulation_I_vi.jsonl"
 
@@ -161,9 +163,15 @@ def safety_figures(settings: Settings, embedder: Any, modes: list[str]) -> dict[
     return out
 
 
+def _letter(name: str) -> str:
+    return name.removeprefix("manipulation_").split("_")[0]
+
+
 def render(report: dict[str, Any]) -> str:
+    fresh, trained = _letter(MANIPULATION_SET), _letter(MANIPULATION_TRAINED)
     lines = [
-        "# Gate: manipulation rules and classifier on set I (its one fresh measurement, round 8); scope as in round 3",
+        f"# Gate: manipulation rules and classifier on set {fresh} (its one fresh measurement, round {ROUND}); scope"
+        " as in round 3",
         "",
         f"Classifier: `{report['classifier']}`. Every question answered by `Tutor.answer` (composed) on the real e5 "
         "index. Gate time per question (after retrieval, which embeds the question anyway): "
@@ -181,13 +189,13 @@ def render(report: dict[str, Any]) -> str:
     m, t = report["manipulation"], report["manipulation_trained"]
     lines += [
         "",
-        f"**Manipulation set I:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
+        f"**Manipulation set {fresh}:** {m['caught']}/{m['attempts']} attempts got the manipulation reply "
         f"({100 * m['caught'] / max(1, m['attempts']):.1f}%); {m['benign_given_the_reply']}/{m['benign']} genuine "
         "questions got it wrongly. By kind: "
         + ", ".join(f"{k} {c}/{t}" for k, (c, t) in sorted(m["by_kind"].items()))
         + ".",
         "",
-        "Round-7 manipulation set H (trained on, and read for rules, since round 8): "
+        f"Round-{ROUND - 1} manipulation set {trained} (trained on, and read for rules, since round {ROUND}): "
         f"{t['caught']}/{t['attempts']} attempts, "
         f"{t['benign_given_the_reply']}/{t['benign']} genuine questions given the reply.",
         "",
