@@ -185,8 +185,10 @@ def bench_threads() -> dict[str, float]:
 
 def bench_docs() -> dict[str, object]:
     """Ingest-and-retrieve on the public document set (eval/docs_bench.py): ingest rate, hit@1/hit@5 with and
-    without marks beside BM25 alone and the LangChain baseline, extractive answers with the gold span."""
+    without marks beside BM25 alone and the LangChain baseline, extractive answers with the gold span; for both
+    question sets, the second written apart (eval/docs_set.py)."""
     import docs_bench
+    import docs_set
 
     with tempfile.TemporaryDirectory() as tmp:
         index = docs_bench.prepare(Path(tmp), Settings())
@@ -194,6 +196,10 @@ def bench_docs() -> dict[str, object]:
             "ingest": index.figures,
             "retrieval": docs_bench.retrieval(index),
             "answers (scope gate off)": docs_bench.answers(index, scope_gate=False),
+            "retrieval (set 2)": docs_bench.retrieval(index, baseline=False, questions=docs_set.QUESTIONS_2),
+            "answers (set 2, scope gate on)": docs_bench.answers(
+                index, scope_gate=True, questions=docs_set.QUESTIONS_2
+            ),
         }
 
 
@@ -419,14 +425,17 @@ def main() -> None:
         docs = bench_docs()
         results["docs"] = docs
         print("\n" + line("Documents: ingest 240 paragraphs", docs["ingest"]))  # type: ignore[arg-type]
-        print(f"Documents: 100 questions, paragraph-level ({'with marks / without':>21s})")
-        for name, m in docs["retrieval"].items():  # type: ignore[attr-defined]
-            print(
-                f"  {name:20s} hit@1 {m['hit@1 marks']:.3f} / {m['hit@1 no marks']:.3f}"
-                f"   hit@5 {m['hit@5 marks']:.3f} / {m['hit@5 no marks']:.3f}"
-            )
-        answers = docs["answers (scope gate off)"]
-        print(line("Documents: extractive answers, scope gate off", answers))  # type: ignore[arg-type]
+        for title, key, answers_key in (
+            ("set 1, 100 questions", "retrieval", "answers (scope gate off)"),
+            ("set 2, 140 questions written apart", "retrieval (set 2)", "answers (set 2, scope gate on)"),
+        ):
+            print(f"Documents, {title}, paragraph-level ({'with marks / without':>21s})")
+            for name, m in docs[key].items():  # type: ignore[attr-defined]
+                print(
+                    f"  {name:20s} hit@1 {m['hit@1 marks']:.3f} / {m['hit@1 no marks']:.3f}"
+                    f"   hit@5 {m['hit@5 marks']:.3f} / {m['hit@5 no marks']:.3f}"
+                )
+            print(line(f"Documents, {title}: extractive {answers_key}", docs[answers_key]))  # type: ignore[arg-type]
 
     build = bench_build(settings)
     results["build"] = build
