@@ -31,7 +31,11 @@ QUESTIONS = ROOT / "eval" / "datasets" / "docs_libreoffice_vi.jsonl"
 #: Set 2 (eval/datasets/notes/docs2_vi.md): 140 questions, one on each paragraph set 1 does not ask about, written
 #: by a helper who saw only those paragraphs and a brief (no lesson, no other question set); measured once.
 QUESTIONS_2 = ROOT / "eval" / "datasets" / "docs_libreoffice2_vi.jsonl"
-SETS = {"1": QUESTIONS, "2": QUESTIONS_2}
+#: Set 3 (eval/datasets/notes/docs3_vi.md): 120 questions on a seeded sample of all 240 paragraphs, written the same
+#: way by another helper; it measured, once, the document rule of the scope gate chosen on set 1
+#: (eval/results/documents_gate.md).
+QUESTIONS_3 = ROOT / "eval" / "datasets" / "docs_libreoffice3_vi.jsonl"
+SETS = {"1": QUESTIONS, "2": QUESTIONS_2, "3": QUESTIONS_3}
 SIZE = 240
 _COMMON_ENGLISH = {"the", "and", "of", "to", "is", "you", "in", "a", "for", "with", "that", "this", "can", "be",
                    "are", "or", "on", "an"}  # fmt: skip

@@ -113,6 +113,11 @@ class Hit:
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    #: The question's cosine with this chunk and its BM25 score, before the per-question normalisation that makes
+    #: `score` (None where the retriever does not compute them): how well the chunk answers, comparable across
+    #: questions.
+    similarity: float | None = None
+    lexical_score: float | None = None
 
 
 @dataclass(frozen=True)

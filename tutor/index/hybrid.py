@@ -108,6 +108,7 @@ class HybridRetriever:
         dense_hits = self._store.search_positions(self.query_vector(query), depth)
         dense = np.zeros(n, dtype=np.float32)
         dense_rank: dict[int, int] = {}
+        similarity = dict(dense_hits)
         if dense_hits:
             floor, top = dense_hits[-1][1], dense_hits[0][1]
             for rank, (i, score) in enumerate(dense_hits):
@@ -115,6 +116,7 @@ class HybridRetriever:
                 dense_rank[i] = rank
 
         lexical = self._bm25.scores(query)
+        raw_lexical = lexical.copy()
         if lexical.max() > 0:
             lexical = lexical / lexical.max()
         fused = alpha * dense + (1 - alpha) * lexical
@@ -155,6 +157,8 @@ class HybridRetriever:
                     score=float(fused[i]),
                     dense_rank=dense_rank.get(int(i)),
                     lexical_rank=lexical_rank.get(int(i)),
+                    similarity=similarity.get(int(i)),
+                    lexical_score=float(raw_lexical[i]),
                 )
             )
         return [self._joined(hit, found) if len(found) > 1 else hit for hit, found in zip(hits, parts, strict=True)]
