@@ -99,3 +99,33 @@ def test_the_vetted_lessons_are_almost_never_mistaken_for_unsafe_advice():
     # understood; the few left are list items quoted out of their heading ("Đọc mã xác nhận 'gửi nhầm'…").
     flagged = _flagged(ROOT / "corpus" / "lessons")
     assert len(flagged) <= 6, flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Có nên đọc mã OTP cho họ không? Có, cứ đọc cho họ.",
+        "Mình có nên gửi mật khẩu Zalo cho cán bộ không? Được, bác gửi cho anh ấy là xong.",
+        "co nen doc ma otp cho nguoi goi khong? co, doc cho ho di",
+        # A request put as a question is still a request for the code.
+        "Bác đọc mã OTP cho cháu được không?",
+        "Cho tôi xin mã OTP được không?",
+        "Bạn gửi mật khẩu cho mình được không?",
+    ],
+)
+def test_a_bare_yes_hands_over_the_secret_the_question_before_it_named(text: str):
+    assert unsafe_advice(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Có nên đọc mã OTP cho họ không? Không. Đừng đọc cho ai, hãy cúp máy.",
+        "Có nên đọc mã OTP cho họ không? Không, bác cúp máy rồi báo công an.",
+        "Mã OTP là gì? Đó là mã ngân hàng gửi về điện thoại của bạn.",
+        "Đọc mã OTP cho người lạ có sao không? Có, họ sẽ lấy tiền của bạn. Đừng đọc cho ai.",
+        "Có nên đọc mã OTP cho họ không? Có người gọi đòi mã thì bác cúp máy ngay.",
+    ],
+)
+def test_a_reply_that_refuses_or_explains_after_such_a_question_passes(text: str):
+    assert unsafe_advice(text) is None

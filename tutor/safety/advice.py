@@ -165,18 +165,27 @@ def _solicits(folded: str) -> bool:
     return bool(_SOLICIT.search(folded)) and not _SCAMMER.search(folded) and not _NEGATED_START.search(folded)
 
 
+# A question that hands the secret to the one asking is a request: "Bác đọc mã OTP cho cháu được không?" ("con
+# cháu" are the learner's family).
+_TO_SPEAKER = re.compile(r"\bcho (?:toi|minh|em|chung toi|to|tui|(?<!con )chau)\b")
 # A yes/no question asks, it does not advise: "Có nên đưa mật khẩu email cho con cháu giữ hộ không?" (a question the
 # tutor suggests after a refusal).
-_ASKS = re.compile(r"^\W*(?:co nen|nen|co duoc|co the|lieu)\b.*\b(?:khong|ko|chua)\s*\??\s*$")
+_ASKS = re.compile(
+    r"^\W*(?:co nen|nen|co duoc|co the|lieu)\b.*\b(?:khong|ko|chua)\s*\??\s*$"
+    # "Đọc mã OTP cho người lạ có sao không?": asked whatever its first word.
+    r"|\b(?:co (?:sao|nen|duoc|an toan|nguy hiem|van de gi)|duoc|nen) (?:khong|ko|k)\s*\?\s*$"
+)
 
 
 def _unsafe_sentence(sentence: str) -> bool:
     lower = unicodedata.normalize("NFC", sentence).lower()
     folded = _collapse_spaced(fold(lower))
-    if not SECRET.search(folded) or _ASKS.search(folded):
+    if not SECRET.search(folded):
         return False
     if _solicits(folded):
         return True
+    if _ASKS.search(folded) and not _TO_SPEAKER.search(folded):
+        return False
     if _SCAMMER.search(folded):
         lower = _QUOTED.sub(" ", lower)  # the scammer's quoted words are the warning's subject
     tokens = _TOKEN.findall(lower)
@@ -234,9 +243,30 @@ def _unsafe_sentence(sentence: str) -> bool:
     return False
 
 
+# A reply that says yes ("Có, cứ đọc cho họ.") to a question that named the secret ("Có nên đọc mã OTP cho họ
+# không?"): the secret is the verb's elided object. "Đã" is left out: "đã gửi cho họ" tells what happened.
+_YES = re.compile(r"^\W*(?:co|duoc|dc|nen|cu|u|vang|dung|ok|oke|yes)\b")
+_ELIDED_VERB = re.compile(r"\b(?:doc|gui|dua|cung cap|chia se|giao|nhan tin|tiet lo)\b")
+
+
+def _yes_to_handing(question: str, reply: str) -> bool:
+    """`reply` answers the yes/no `question` about a secret with "yes, hand it over"."""
+    asked = SECRET.search(_collapse_spaced(fold(question.lower())))
+    if not question.rstrip().endswith("?") or asked is None:
+        return False
+    folded = _collapse_spaced(fold(reply.lower()))
+    verb = _ELIDED_VERB.search(folded)
+    if SECRET.search(folded) or not _YES.search(folded) or verb is None:
+        return False
+    return _unsafe_sentence(f"{folded[: verb.end()]} {asked.group(0)}{folded[verb.end() :]}")
+
+
 def unsafe_advice(text: str) -> str | None:
-    """The first sentence that tells the learner to hand over a secret, or None."""
+    """The first sentence that tells the learner to hand over a secret, or None. A sentence is read alone, and also
+    as the reply to the question before it: "Có nên đọc mã OTP cho họ không? Có, cứ đọc cho họ." """
+    previous = ""
     for sent in sentences(text):
-        if _unsafe_sentence(sent):
+        if _unsafe_sentence(sent) or (previous and _yes_to_handing(previous, sent)):
             return sent
+        previous = sent
     return None

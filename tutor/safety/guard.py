@@ -165,6 +165,7 @@ class StreamGuard:
         self._sent = 0
         self._open = 0  # where the sentence still being written starts: the ones before it are judged
         self._judged: set[str] = set()  # complete sentences already found safe: each is judged once
+        self._last = ""  # the last complete sentence judged: a bare "Có, cứ đọc cho họ." is read with it
         self.blocked: str | None = None
 
     @property
@@ -188,10 +189,12 @@ class StreamGuard:
         for sent in parts[:-1]:
             if sent in self._judged:
                 continue
-            if unsafe_advice(sent):
+            # With the sentence before it: a bare "Có, cứ đọc cho họ." answers the question that named the code.
+            if unsafe_advice(f"{self._last} {sent}" if self._last else sent):
                 self.blocked = "unsafe-advice"
                 return ""
             self._judged.add(sent)
+            self._last = sent
         if len(parts) > 1:
             self._open += max(0, region.rfind(parts[-1]))
         return self._emit(self._safe_cut(parts[-1] if parts else "", start))
