@@ -22,6 +22,15 @@ def test_shipped_corpus_quiz_and_gold_set_validate(monkeypatch: pytest.MonkeyPat
     r = runner.invoke(app, ["corpus", "validate"])
     assert r.exit_code == 0, r.output
     assert "Hợp lệ" in r.output
+    # Every gold set is checked, not only the first.
+    assert all(name in r.output for name in ("gold_vi.jsonl", "gold2_vi.jsonl", "gold3_vi.jsonl")), r.output
+
+
+def test_a_gold_set_that_does_not_exist_is_named_in_one_vietnamese_line(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(ROOT / "corpus"))
+    r = runner.invoke(app, ["corpus", "validate", "--gold", "/khong-co/gold.jsonl"])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert "Không đọc được" in r.output and "/khong-co/gold.jsonl" in r.output
 
 
 def _gold_line(**over: Any) -> str:

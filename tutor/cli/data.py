@@ -82,7 +82,8 @@ def model_prepare() -> None:
 @corpus_app.command("validate")
 def corpus_validate(
     gold: Annotated[
-        Path | None, typer.Option(help="Tập đánh giá JSONL (mặc định eval/datasets/gold_vi.jsonl cạnh corpus/).")
+        list[Path] | None,
+        typer.Option(help="Tập đánh giá JSONL, lặp lại được (mặc định mọi eval/datasets/gold*_vi.jsonl cạnh corpus/)."),
     ] = None,
 ) -> None:
     """Báo mọi lỗi kèm tệp và dòng; thoát với mã khác 0 nếu có lỗi."""
@@ -91,11 +92,16 @@ def corpus_validate(
     def body() -> None:
         from tutor.cli.validate import validate_corpus
 
-        gold_path = gold or settings.corpus_dir.parent / "eval" / "datasets" / "gold_vi.jsonl"
-        report = validate_corpus(settings.corpus_dir, gold_path if gold_path.is_file() else None)
+        # Every gold set beside the corpus by default: the second and third were written apart and are scored too.
+        gold_paths = gold or sorted((settings.corpus_dir.parent / "eval" / "datasets").glob("gold*_vi.jsonl"))
+        report = validate_corpus(settings.corpus_dir, gold_paths)
         for problem in report.problems:
             out.print(problem, markup=False, highlight=False)
-        summary = f"{report.lessons} bài học, {report.quiz_items} câu trắc nghiệm, {report.gold_items} câu đánh giá"
+        sets = ", ".join(f"{name} {n}" for name, n in report.gold_sets.items())
+        summary = (
+            f"{report.lessons} bài học, {report.quiz_items} câu trắc nghiệm, {report.gold_items} câu đánh giá"
+            + (f" ({sets})" if sets else "")
+        )
         if report.problems:
             err.print(f"[red]{len(report.problems)} lỗi[/] ({summary}).")
             raise typer.Exit(1)

@@ -1,8 +1,9 @@
-"""`tutor corpus validate`: the lessons, the quiz bank and the gold set checked against each other."""
+"""`tutor corpus validate`: the lessons, the quiz bank and the gold sets checked against each other."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutor.corpus.validate import validate_lessons
@@ -15,6 +16,8 @@ class Report:
     lessons: int
     quiz_items: int
     gold_items: int
+    #: Items per gold set checked, by file name.
+    gold_sets: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -49,15 +52,23 @@ def _gold_problems(gold_path: Path, lessons: dict[str, Lesson]) -> tuple[list[st
     return problems, len(items)
 
 
-def validate_corpus(corpus_dir: Path, gold_path: Path | None) -> Report:
-    """Every problem of the corpus under `corpus_dir` (lessons, quiz/) and of the gold set, with file and line."""
+def validate_corpus(corpus_dir: Path, gold_path: Path | Sequence[Path] | None) -> Report:
+    """Every problem of the corpus under `corpus_dir` (lessons, quiz/) and of each gold set, with file and line."""
     lessons, problems = validate_lessons(corpus_dir / "lessons")
-    quiz_items = gold_items = 0
+    quiz_items = 0
     quiz_dir = corpus_dir / "quiz"
     if quiz_dir.is_dir():
         quiz_problems, quiz_items = _quiz_problems(quiz_dir, lessons)
         problems += quiz_problems
-    if gold_path is not None:
-        gold_problems, gold_items = _gold_problems(gold_path, lessons)
+    gold_paths = [gold_path] if isinstance(gold_path, Path) else list(gold_path or ())
+    gold_sets: dict[str, int] = {}
+    for path in gold_paths:
+        gold_problems, gold_sets[path.name] = _gold_problems(path, lessons)
         problems += gold_problems
-    return Report(problems=problems, lessons=len(lessons), quiz_items=quiz_items, gold_items=gold_items)
+    return Report(
+        problems=problems,
+        lessons=len(lessons),
+        quiz_items=quiz_items,
+        gold_items=sum(gold_sets.values()),
+        gold_sets=gold_sets,
+    )
