@@ -135,3 +135,11 @@ def test_a_canary_spelled_out_slowly_is_stopped_before_any_of_it_shows():
     shown, guard = _stream(text, step=1)
     assert guard.blocked == "canary"
     assert "a 1 b 2" not in shown and "B D H" not in shown
+
+
+def test_the_stream_stops_a_bare_yes_that_hands_over_the_code_the_question_before_it_named():
+    shown, guard = _stream("Có nên đọc mã OTP cho họ không? Có, cứ đọc cho họ. Họ sẽ kích hoạt giúp bác. ")
+    assert guard.blocked == "unsafe-advice"
+    assert "cứ đọc" not in shown
+    _, refusing = _stream("Có nên đọc mã OTP cho họ không? Không. Đừng đọc cho ai, bác cúp máy nhé. Gọi 113. ")
+    assert refusing.blocked is None

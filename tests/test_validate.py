@@ -67,7 +67,7 @@ def test_every_problem_is_reported_with_its_file_and_line(corpus_dir: Path, tmp_
         + "\n",
         encoding="utf-8",
     )
-    report = validate_corpus(corpus_dir, gold)
+    report = validate_corpus(corpus_dir, [gold])
     text = "\n".join(report.problems)
     assert not report.ok
     assert "bat-wifi.md:" in text and "tu-kho" in text and "Ghi chú" in text

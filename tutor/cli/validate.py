@@ -52,7 +52,7 @@ def _gold_problems(gold_path: Path, lessons: dict[str, Lesson]) -> tuple[list[st
     return problems, len(items)
 
 
-def validate_corpus(corpus_dir: Path, gold_path: Path | Sequence[Path] | None) -> Report:
+def validate_corpus(corpus_dir: Path, gold_paths: Sequence[Path] = ()) -> Report:
     """Every problem of the corpus under `corpus_dir` (lessons, quiz/) and of each gold set, with file and line."""
     lessons, problems = validate_lessons(corpus_dir / "lessons")
     quiz_items = 0
@@ -60,7 +60,6 @@ def validate_corpus(corpus_dir: Path, gold_path: Path | Sequence[Path] | None) -
     if quiz_dir.is_dir():
         quiz_problems, quiz_items = _quiz_problems(quiz_dir, lessons)
         problems += quiz_problems
-    gold_paths = [gold_path] if isinstance(gold_path, Path) else list(gold_path or ())
     gold_sets: dict[str, int] = {}
     for path in gold_paths:
         gold_problems, gold_sets[path.name] = _gold_problems(path, lessons)

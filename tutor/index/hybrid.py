@@ -108,17 +108,15 @@ class HybridRetriever:
         dense_hits = self._store.search_positions(self.query_vector(query), depth)
         dense = np.zeros(n, dtype=np.float32)
         dense_rank: dict[int, int] = {}
-        similarity = dict(dense_hits)
         if dense_hits:
             floor, top = dense_hits[-1][1], dense_hits[0][1]
             for rank, (i, score) in enumerate(dense_hits):
                 dense[i] = (score - floor) / (top - floor + 1e-9)
                 dense_rank[i] = rank
 
-        lexical = self._bm25.scores(query)
-        raw_lexical = lexical.copy()
-        if lexical.max() > 0:
-            lexical = lexical / lexical.max()
+        # Kept raw for the hits (comparable across questions); the normalised copy is what is fused.
+        raw_lexical = self._bm25.scores(query)
+        lexical = raw_lexical / raw_lexical.max() if raw_lexical.max() > 0 else raw_lexical
         fused = alpha * dense + (1 - alpha) * lexical
 
         chunks = self._store.chunks
@@ -157,7 +155,7 @@ class HybridRetriever:
                     score=float(fused[i]),
                     dense_rank=dense_rank.get(int(i)),
                     lexical_rank=lexical_rank.get(int(i)),
-                    similarity=similarity.get(int(i)),
+                    similarity=dense_hits[dense_rank[int(i)]][1] if int(i) in dense_rank else None,
                     lexical_score=float(raw_lexical[i]),
                 )
             )

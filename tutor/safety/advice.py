@@ -261,12 +261,17 @@ def _yes_to_handing(question: str, reply: str) -> bool:
     return _unsafe_sentence(f"{folded[: verb.end()]} {asked.group(0)}{folded[verb.end() :]}")
 
 
+def unsafe_reply(previous: str, sentence: str) -> bool:
+    """`sentence` tells the learner to hand over a secret, read alone and as the reply to the sentence before it:
+    "Có nên đọc mã OTP cho họ không? Có, cứ đọc cho họ." """
+    return _unsafe_sentence(sentence) or bool(previous and _yes_to_handing(previous, sentence))
+
+
 def unsafe_advice(text: str) -> str | None:
-    """The first sentence that tells the learner to hand over a secret, or None. A sentence is read alone, and also
-    as the reply to the question before it: "Có nên đọc mã OTP cho họ không? Có, cứ đọc cho họ." """
+    """The first sentence that tells the learner to hand over a secret, or None (each read with the one before)."""
     previous = ""
     for sent in sentences(text):
-        if _unsafe_sentence(sent) or (previous and _yes_to_handing(previous, sent)):
+        if unsafe_reply(previous, sent):
             return sent
         previous = sent
     return None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tutor.safety.advice import SECRET as _SECRET
-from tutor.safety.advice import unsafe_advice
+from tutor.safety.advice import unsafe_advice, unsafe_reply
 from tutor.safety.injection import CANARY_HOLD, canary_leaked
 from tutor.safety.privacy import RULES, redact
 from tutor.text import fold, folded_syllables, sentences
@@ -190,7 +190,7 @@ class StreamGuard:
             if sent in self._judged:
                 continue
             # With the sentence before it: a bare "Có, cứ đọc cho họ." answers the question that named the code.
-            if unsafe_advice(f"{self._last} {sent}" if self._last else sent):
+            if unsafe_reply(self._last, sent):
                 self.blocked = "unsafe-advice"
                 return ""
             self._judged.add(sent)
