@@ -127,6 +127,27 @@ def test_a_section_without_written_spans_is_matched_line_by_line():
     assert ("Tiêm ho gà lúc 2 tháng.",) in [s.lines for s in comp.spans]
 
 
+
+@pytest.mark.parametrize("level", [Level.CO_BAN, Level.NANG_CAO])
+def test_a_trainers_page_in_harder_words_than_the_lessons_still_answers_a_beginner(level: Level):
+    # A help page reads harder than any lesson line by line. Difficulty chooses among one source's lines; were it
+    # compared raw across sources, a beginner asking about the page would get the OTP lesson's plainest line.
+    page = Chunk(
+        "doc-0123456789ab#noi-dung/0",
+        "doc-0123456789ab",
+        "noi-dung",
+        "Máy phục vụ ủy nhiệm",
+        "Nội dung",
+        "Nếu không biết thông số của máy phục vụ ủy nhiệm, hãy liên hệ với quản trị hệ thống của cơ quan để được "
+        "cung cấp.\nCấu hình máy phục vụ ủy nhiệm được khai báo thủ công trong hộp thoại Tùy chọn, mục Internet.",
+    )
+    lesson_chunks = chunk_lessons([OTP])
+    library = AnswerLibrary([OTP], [*lesson_chunks, page], SPANS)
+    hits = [Hit(page, 1.0), Hit(next(c for c in lesson_chunks if c.section_id == "co-ban"), 0.9)]
+    comp = Composer(library).compose("không biết thông số ủy nhiệm thì hỏi ai", level, hits)
+    assert comp is not None and comp.spans[0].lesson_id == page.lesson_id
+    assert any("quản trị hệ thống" in line for s in comp.spans for line in s.lines)
+
 @pytest.mark.parametrize(
     ("question", "lead"),
     [

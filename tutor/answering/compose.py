@@ -43,8 +43,10 @@ class ComposeWeights:
     #: A further span joins only when its own score reaches this share of the best span's.
     companion: float = 0.2
     #: At Cơ bản, times the span's difficulty (tutor/answering/library.py) taken off: short sentences, everyday words.
+    #: The difficulty is measured against the span's own lesson or document (`AnswerLibrary.relative_difficulty`),
+    #: so it picks the plainer lines of a source and never a plain lesson over a harder-worded trainer's page.
     plain: float = 1.0
-    #: At Nâng cao and Chuyên sâu, times the span's difficulty added: the precise terms and the edge cases.
+    #: At Nâng cao and Chuyên sâu, times the span's relative difficulty added: the precise terms and the edge cases.
     detail: float = 1.5
     #: Added to a span that continues the best one (the next or previous lines of its section): it usually carries
     #: the rest of the same point.
@@ -127,9 +129,9 @@ class Composer:
                 if kind == Kind.YESNO and span.section_id == RULE_SECTION:
                     own += w.rule
                 if level == Level.CO_BAN:
-                    own -= w.plain * span.difficulty
+                    own -= w.plain * self.library.relative_difficulty(i)
                 elif level in (Level.NANG_CAO, Level.CHUYEN_SAU):
-                    own += w.detail * span.difficulty
+                    own += w.detail * self.library.relative_difficulty(i)
                 scored.append((own + w.lesson * rel, own, i))
         scored.sort(key=lambda s: (-s[0], s[2]))
         return scored

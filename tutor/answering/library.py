@@ -139,6 +139,9 @@ class AnswerLibrary:
         self._by_lesson: dict[str, list[int]] = {}
         for i, span in enumerate(spans):
             self._by_lesson.setdefault(span.lesson_id, []).append(i)
+        self._mean_difficulty = {
+            lesson_id: float(np.mean([spans[i].difficulty for i in idx])) for lesson_id, idx in self._by_lesson.items()
+        }
         # One entry per question; a span without questions is matched by its own text.
         self._owner: list[int] = []
         texts: list[str] = []
@@ -171,6 +174,13 @@ class AnswerLibrary:
         per_sentence = len(syls) / len(sents)
         rare = sum(t not in self.common for t in syls) / len(syls)
         return 0.5 * min(1.0, per_sentence / 25) + 0.5 * min(1.0, rare / 0.2)
+
+    def relative_difficulty(self, i: int) -> float:
+        """Span `i`'s difficulty less its lesson's mean: how it reads next to the other lines it could be chosen
+        over. A trainer's help page reads harder than a lesson throughout; compared raw, a beginner's answer would
+        take any lesson's line over the page's, and an advanced one any page's line over the lesson's."""
+        span = self.spans[i]
+        return span.difficulty - self._mean_difficulty[span.lesson_id]
 
     def spans_of(self, lesson_id: str) -> list[int]:
         return self._by_lesson.get(lesson_id, [])
