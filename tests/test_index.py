@@ -179,3 +179,52 @@ def test_the_embedder_takes_one_thread_whatever_the_llm_unless_a_setting_says_ot
     for llm in ("llamacpp", "ollama", "openai", "extractive"):
         assert Settings(llm=llm).serving_embed_threads == 1
     assert Settings(llm="ollama", embed_threads=2).serving_embed_threads == 2
+
+
+class _Fixed:
+    """An embedder whose vectors are set by hand, so a test decides every cosine."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self._vectors = {k: np.asarray(v, dtype=np.float32) / np.linalg.norm(v) for k, v in vectors.items()}
+
+    id = "fixed:test"
+    dim = 2
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vectors[text]
+
+    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+        return np.stack([self._vectors[t] for t in texts])
+
+
+def test_a_chunk_that_shares_only_function_words_is_vetoed_by_its_low_cosine():
+    from tutor.index.hybrid import FusionWeights
+    from tutor.types import Chunk
+
+    question = "chatgpt là gì dùng để làm gì"
+    # The signature lesson shares "là gì", "dùng để", "làm gì"; the AI lesson only the topic word.
+    signature = Chunk(
+        "chu-ky-so#co-ban/0", "chu-ky-so", "co-ban", "Chữ ký số", "Cơ bản", "Chữ ký số là gì, dùng để làm gì."
+    )
+    ai = Chunk("ai-la-gi#co-ban/0", "ai-la-gi", "co-ban", "AI", "Cơ bản", "Chatgpt trả lời câu hỏi.")
+    other = Chunk("wifi#co-ban/0", "wifi", "co-ban", "Wi-Fi", "Cơ bản", "Bật Wi-Fi.")
+    chunks = [signature, ai, other]
+    embedder = _Fixed(
+        {
+            question: [1.0, 0.0],
+            signature.embed_text: [0.5, 1.0],  # cosine 0.45
+            ai.embed_text: [1.0, 0.1],  # cosine 0.99
+            other.embed_text: [0.0, 1.0],
+        }
+    )
+    store = FaissStore.from_vectors(embedder.embed_passages([c.embed_text for c in chunks]), chunks)
+    bm25 = BM25Index(chunks)
+    assert bm25.scores(question)[0] > bm25.scores(question)[1]  # the words alone favour the signature lesson
+
+    def lessons(veto: float | None) -> list[str]:
+        retriever = HybridRetriever(embedder, store, bm25, FusionWeights(dense=0.3, dense_veto=veto))
+        return [h.chunk.lesson_id for h in retriever.retrieve(question, 3)]
+
+    assert lessons(None)[0] == "chu-ky-so"
+    assert lessons(0.2) == ["ai-la-gi"]  # the signature lesson is 0.54 below the best cosine, Wi-Fi lower still
+    assert lessons(0.6)[:2] == ["chu-ky-so", "ai-la-gi"]  # a looser veto keeps it

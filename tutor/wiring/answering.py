@@ -138,11 +138,14 @@ def build_retriever(settings: Settings, embedder: Embedder) -> DenseRetriever:
 def retriever_over(embedder: Embedder, store: FaissStore) -> DenseRetriever:
     """The hybrid retriever over any vector store: the BM25 index and diacritic restorer saved beside it are mapped,
     and built from its chunks when it was never saved (a store made in memory by a benchmark)."""
+    from tutor.answering.scope import CALIBRATED_EMBEDDER
     from tutor.index.bm25 import open_bm25
-    from tutor.index.hybrid import HybridRetriever, open_restorer
+    from tutor.index.hybrid import E5_DENSE_VETO, FusionWeights, HybridRetriever, open_restorer
 
     restorer = open_restorer(store.source, store.chunks)
-    return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), restorer=restorer)
+    # The veto is on e5's cosine scale; another embedder's cosines spread differently.
+    weights = FusionWeights(dense_veto=E5_DENSE_VETO if embedder.id.startswith(CALIBRATED_EMBEDDER) else None)
+    return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), weights, restorer=restorer)
 
 
 def build_gate(settings: Settings, embedder: Embedder, retriever: DenseRetriever, composer: Composer) -> Gate:
