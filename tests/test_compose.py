@@ -207,6 +207,21 @@ def test_a_yes_no_question_leans_to_the_lessons_safety_rule(library: AnswerLibra
     assert own(Kind.HOWTO) == pytest.approx(own(Kind.OTHER))
 
 
+
+def test_a_yes_no_question_answered_by_a_rule_shows_the_rule_first_then_the_lesson_in_order(library: AnswerLibrary):
+    composer = Composer(library, ComposeWeights(companion=0.0))
+    question = "có đưa mật khẩu cho người thân được không"
+    comp = composer.compose(question, Level.CO_BAN, _hits(library), kind=Kind.YESNO)
+    assert comp is not None and len(comp.spans) > 1
+    assert comp.spans[0].section_id == "luu-y-an-toan"  # the rule answers it, so it leads
+    rest = list(comp.spans[1:])
+    assert rest == sorted(rest, key=lambda s: s.order)
+    text = render(comp, question, cited_hits(comp, _hits(library)), 200)
+    assert text.startswith("Không nên.\nKhông bao giờ đưa mã OTP, mật khẩu cho bất kỳ ai.")
+    # The same spans for a question that is not yes/no keep the lesson's order: the rule comes last.
+    other = composer.compose(question, Level.CO_BAN, _hits(library), kind=Kind.OTHER)
+    assert other is not None and other.spans[-1].section_id == "luu-y-an-toan"
+
 def test_lines_from_two_chunks_of_one_section_share_one_citation(library: AnswerLibrary):
     comp = Composer(library).compose("có nên đọc mã otp cho người gọi ko", Level.CO_BAN, _hits(library))
     assert comp is not None

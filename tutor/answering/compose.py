@@ -4,7 +4,8 @@ No model writes anything. The learner's question is matched against the question
 (lexically, and by meaning when the library has question vectors), within the lessons retrieval found. The best span
 is the answer; a second span from the same lesson joins it when it scores almost as well and the level's length
 budget allows, so an answer can carry both the steps and the one safety rule. Lines keep the lesson's order and
-wording, so what the learner reads is exactly what trainers vetted, and the citation opens where it came from.
+wording, so what the learner reads is exactly what trainers vetted, and the citation opens where it came from; only a
+yes/no question best answered by a safety rule shows that rule first.
 
 Weights were chosen on the first gold set only (eval/tune_composer.py, eval/results/composer_tuning.md).
 """
@@ -197,6 +198,11 @@ class Composer:
             chosen.append(span)
             used += _count(span)
         chosen.sort(key=lambda s: s.order)
+        if kind == Kind.YESNO and anchor.section_id == RULE_SECTION:
+            # "Có nên…không?" best answered by a safety rule: the rule goes first, so the answer starts with the
+            # plain "no" (and its lead word) instead of the lesson's background, which follows in lesson order.
+            chosen.remove(anchor)
+            chosen.insert(0, anchor)
         return Composition(tuple(chosen), best_score, kind)
 
     def suggestions(self, question: str, hits: Sequence[Hit], n: int = 3, min_match: float = 0.35) -> list[str]:
