@@ -120,11 +120,15 @@ class HybridRetriever:
         dense_hits = self._store.search_positions(self.query_vector(query), depth)
         dense = np.zeros(n, dtype=np.float32)
         dense_rank: dict[int, int] = {}
+        # Raw cosines, for the hits and the veto; beyond the dense depth a chunk's is unknown, but at most the floor.
+        cosine = np.zeros(n, dtype=np.float32)
         if dense_hits:
             floor, top = dense_hits[-1][1], dense_hits[0][1]
+            cosine[:] = floor
             for rank, (i, score) in enumerate(dense_hits):
                 dense[i] = (score - floor) / (top - floor + 1e-9)
                 dense_rank[i] = rank
+                cosine[i] = score
 
         # Kept raw for the hits (comparable across questions); the normalised copy is what is fused.
         raw_lexical = self._bm25.scores(query)
@@ -140,9 +144,6 @@ class HybridRetriever:
 
         vetoed = np.zeros(n, dtype=bool)
         if w.dense_veto is not None and dense_hits:
-            # Beyond the dense depth a chunk's cosine is unknown, but at most the last one ranked.
-            cosine = np.full(n, dense_hits[-1][1], dtype=np.float32)
-            cosine[[i for i, _ in dense_hits]] = [score for _, score in dense_hits]
             vetoed = cosine < dense_hits[0][1] - w.dense_veto
 
         lexical_order = np.argsort(-lexical, kind="stable")
@@ -176,7 +177,7 @@ class HybridRetriever:
                     score=float(fused[i]),
                     dense_rank=dense_rank.get(int(i)),
                     lexical_rank=lexical_rank.get(int(i)),
-                    similarity=dense_hits[dense_rank[int(i)]][1] if int(i) in dense_rank else None,
+                    similarity=float(cosine[i]) if int(i) in dense_rank else None,
                     lexical_score=float(raw_lexical[i]),
                 )
             )

@@ -138,13 +138,12 @@ def build_retriever(settings: Settings, embedder: Embedder) -> DenseRetriever:
 def retriever_over(embedder: Embedder, store: FaissStore) -> DenseRetriever:
     """The hybrid retriever over any vector store: the BM25 index and diacritic restorer saved beside it are mapped,
     and built from its chunks when it was never saved (a store made in memory by a benchmark)."""
-    from tutor.answering.scope import CALIBRATED_EMBEDDER
     from tutor.index.bm25 import open_bm25
     from tutor.index.hybrid import E5_DENSE_VETO, FusionWeights, HybridRetriever, open_restorer
 
     restorer = open_restorer(store.source, store.chunks)
     # The veto is on e5's cosine scale; another embedder's cosines spread differently.
-    weights = FusionWeights(dense_veto=E5_DENSE_VETO if embedder.id.startswith(CALIBRATED_EMBEDDER) else None)
+    weights = FusionWeights(dense_veto=E5_DENSE_VETO if calibrated(embedder) else None)
     return HybridRetriever(embedder, store, open_bm25(store.source, store.chunks), weights, restorer=restorer)
 
 
@@ -152,10 +151,10 @@ def build_gate(settings: Settings, embedder: Embedder, retriever: DenseRetriever
     """Manipulation rules always, and their classifier when it was trained for this embedder; the scope classifier
     when it is switched on and trained for this embedder."""
     from tutor.answering.gate import MANIPULATION_MODEL_FILE, REFERRALS_FILE, Gate, load_referrals
-    from tutor.answering.scope import CALIBRATED_EMBEDDER, MODEL_FILE, ScopeClassifier, ScopeModel
+    from tutor.answering.scope import MODEL_FILE, ScopeClassifier, ScopeModel
 
     def trained_here(model: ScopeModel | None) -> ScopeModel | None:
-        fits = model is not None and embedder.id.startswith(CALIBRATED_EMBEDDER) and model.embedder == embedder.id
+        fits = model is not None and calibrated(embedder) and model.embedder == embedder.id
         return model if fits else None
 
     model = trained_here(ScopeModel.load(settings.corpus_dir / MODEL_FILE)) if settings.scope_gate else None
@@ -199,9 +198,15 @@ def build_library(
 
 def composer_dense(settings: Settings, embedder: Embedder) -> bool:
     """Questions are matched by meaning as well as by words only with the e5 embedder the weights were tuned on."""
+    return settings.composer_dense and calibrated(embedder)
+
+
+def calibrated(embedder: Embedder) -> bool:
+    """The embedder is the e5 model whose cosine scale the gate's classifiers, the dense veto and the composer's
+    question matching were measured on; another embedder spreads its cosines differently."""
     from tutor.answering.scope import CALIBRATED_EMBEDDER
 
-    return settings.composer_dense and embedder.id.startswith(CALIBRATED_EMBEDDER)
+    return embedder.id.startswith(CALIBRATED_EMBEDDER)
 
 
 def refresh_tutor(old: Tutor, settings: Settings, embedder: Embedder) -> Tutor:
