@@ -148,6 +148,39 @@ def test_a_trainers_page_in_harder_words_than_the_lessons_still_answers_a_beginn
     assert comp is not None and comp.spans[0].lesson_id == page.lesson_id
     assert any("quản trị hệ thống" in line for s in comp.spans for line in s.lines)
 
+def _page_and_lesson() -> tuple[AnswerLibrary, Chunk, Chunk]:
+    page = Chunk(
+        "doc-0123456789ab#noi-dung/0",
+        "doc-0123456789ab",
+        "noi-dung",
+        "Hộp thư cơ quan",
+        "Nội dung",
+        "Khi đăng nhập hộp thư cơ quan, hệ thống gửi một mã xác nhận về số điện thoại đã đăng ký.\n"
+        "Mã chỉ dùng được trong 5 phút.",
+    )
+    lesson_chunks = chunk_lessons([OTP])
+    return AnswerLibrary([OTP], [*lesson_chunks, page], SPANS), page, lesson_chunks[0]
+
+
+def test_a_trainers_document_ranked_first_answers_even_when_a_lessons_written_question_shares_more_words():
+    # The lesson's written question "mã OTP là gì" shares more words with the learner's than the page's line
+    # does; retrieval read the whole paragraph and put the page first, so the page answers.
+    library, page, lesson = _page_and_lesson()
+    question = "mã otp hộp thư là gì"
+    comp = Composer(library).compose(question, Level.CO_BAN, [Hit(page, 1.0), Hit(lesson, 0.95)])
+    assert comp is not None and {s.lesson_id for s in comp.spans} == {page.lesson_id}
+    assert any("mã xác nhận" in line for s in comp.spans for line in s.lines)
+
+
+def test_a_lesson_ranked_first_still_lets_the_best_matching_source_answer():
+    # The rule acts only when a document leads: among lessons, the written questions decide as tuned.
+    library, page, lesson = _page_and_lesson()
+    question = "mã otp hộp thư là gì"
+    comp = Composer(library).compose(question, Level.CO_BAN, [Hit(lesson, 1.0), Hit(page, 0.95)])
+    assert comp is not None and comp.spans[0].lesson_id == OTP.id
+    assert library.is_document(page.lesson_id) and not library.is_document(OTP.id)
+
+
 @pytest.mark.parametrize(
     ("question", "lead"),
     [

@@ -5,7 +5,8 @@ No model writes anything. The learner's question is matched against the question
 is the answer; a second span from the same lesson joins it when it scores almost as well and the level's length
 budget allows, so an answer can carry both the steps and the one safety rule. Lines keep the lesson's order and
 wording, so what the learner reads is exactly what trainers vetted, and the citation opens where it came from; only a
-yes/no question best answered by a safety rule shows that rule first.
+yes/no question best answered by a safety rule shows that rule first. When retrieval ranks a trainer's document
+first, the answer comes from that document alone.
 
 Weights were chosen on the first gold set only (eval/tune_composer.py, eval/results/composer_tuning.md).
 """
@@ -110,6 +111,12 @@ class Composer:
         w = self.weights
         if not hits:
             return []
+        if self.library.is_document(hits[0].chunk.lesson_id):
+            # A document's lines are matched by their own words, a lesson's by the questions written for it; the
+            # two do not compare, and a lesson's written "làm sao…" outscores the page's line on function words
+            # alone. Retrieval read the whole paragraph by meaning and words, so when it puts a trainer's
+            # document first, the answer comes from that document (eval/results/documents_gate.md).
+            hits = [h for h in hits if h.chunk.lesson_id == hits[0].chunk.lesson_id]
         top = hits[0].score or 1.0
         lesson_score: dict[str, float] = {}
         section_score: dict[tuple[str, str], float] = {}
