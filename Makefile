@@ -87,7 +87,8 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -ra -m "not slow"
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check tutor tests
+	$(BIN)/ruff check tutor tests eval
+	$(BIN)/ruff format --check tutor tests eval
 	$(BIN)/mypy tutor
 	$(BIN)/lint-imports --no-cache
 

@@ -82,8 +82,10 @@ def main() -> None:
                              top is not None and top[0] == want[0]))  # fmt: skip
             results[f"gold: {form}"] = {
                 "n": len(rows),
-                **{k: _share([r[n] for r in rows]) for n, k in enumerate(
-                    ["lesson@1", "lesson@5", "section@1", "section@5", "dense lesson@1"])},  # fmt: skip
+                **{
+                    k: _share([r[n] for r in rows])
+                    for n, k in enumerate(["lesson@1", "lesson@5", "section@1", "section@5", "dense lesson@1"])
+                },  # fmt: skip
             }
         questions = docs_set.questions()
         docs_forms = {

@@ -70,9 +70,7 @@ def main() -> int:
             best = (c, t, recall, wrong)
     assert best is not None
     c, threshold, recall, wrong = best
-    scope = fit(
-        texts, x, y, c, embedder=embedder.id, threshold=threshold, data_sha256=data_sha256(inside, outside)
-    )
+    scope = fit(texts, x, y, c, embedder=embedder.id, threshold=threshold, data_sha256=data_sha256(inside, outside))
     (settings.corpus_dir / MODEL_FILE).write_text(scope.to_json() + "\n", encoding="utf-8")
     lines = [
         "# Scope classifier: training and threshold (cross-validation on the training data only)",

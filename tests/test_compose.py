@@ -127,7 +127,6 @@ def test_a_section_without_written_spans_is_matched_line_by_line():
     assert ("Tiêm ho gà lúc 2 tháng.",) in [s.lines for s in comp.spans]
 
 
-
 @pytest.mark.parametrize("level", [Level.CO_BAN, Level.NANG_CAO])
 def test_a_trainers_page_in_harder_words_than_the_lessons_still_answers_a_beginner(level: Level):
     # A help page reads harder than any lesson line by line. Difficulty chooses among one source's lines; were it
@@ -147,6 +146,7 @@ def test_a_trainers_page_in_harder_words_than_the_lessons_still_answers_a_beginn
     comp = Composer(library).compose("không biết thông số ủy nhiệm thì hỏi ai", level, hits)
     assert comp is not None and comp.spans[0].lesson_id == page.lesson_id
     assert any("quản trị hệ thống" in line for s in comp.spans for line in s.lines)
+
 
 def _page_and_lesson() -> tuple[AnswerLibrary, Chunk, Chunk]:
     page = Chunk(
@@ -240,7 +240,6 @@ def test_a_yes_no_question_leans_to_the_lessons_safety_rule(library: AnswerLibra
     assert own(Kind.HOWTO) == pytest.approx(own(Kind.OTHER))
 
 
-
 def test_a_yes_no_question_answered_by_a_rule_shows_the_rule_first_then_the_lesson_in_order(library: AnswerLibrary):
     composer = Composer(library, ComposeWeights(companion=0.0))
     question = "có đưa mật khẩu cho người thân được không"
@@ -254,6 +253,7 @@ def test_a_yes_no_question_answered_by_a_rule_shows_the_rule_first_then_the_less
     # The same spans for a question that is not yes/no keep the lesson's order: the rule comes last.
     other = composer.compose(question, Level.CO_BAN, _hits(library), kind=Kind.OTHER)
     assert other is not None and other.spans[-1].section_id == "luu-y-an-toan"
+
 
 def test_lines_from_two_chunks_of_one_section_share_one_citation(library: AnswerLibrary):
     comp = Composer(library).compose("có nên đọc mã otp cho người gọi ko", Level.CO_BAN, _hits(library))

@@ -120,7 +120,10 @@ def test_wiring_builds_the_backend_from_settings(settings: Settings):
     s = settings.model_copy(update={"llm": "openai", "openai_base_url": "http://a:1/v1,http://b:2/v1"})
     model = build_chat_model(s)
     assert isinstance(model, ResilientChatModel) and isinstance(model.inner, EndpointPool)
-    assert model.id == f"openai:{MODEL}" and [e.name for e in model.inner.endpoints] == ["http://a:1/v1", "http://b:2/v1"]
+    assert model.id == f"openai:{MODEL}" and [e.name for e in model.inner.endpoints] == [
+        "http://a:1/v1",
+        "http://b:2/v1",
+    ]
     assert all(isinstance(e.model, OpenAICompatChatModel) for e in model.inner.endpoints)
     assert model.gate.limit == 8  # a server batches: four answers at once by default, from each of the two
 

@@ -90,7 +90,6 @@ def test_a_lesson_section_reads_without_markdown_digits_or_latin_abbreviations()
 # -- the engine and the cache ---------------------------------------------------------------------------------------
 
 
-
 @pytest.fixture
 def espeak_installed() -> None:
     """A missing espeak-ng is a failure, not a skip: `make test` installs it (APT_PACKAGES)."""

@@ -186,9 +186,7 @@ def test_a_shared_phone_keeps_the_code_only_for_this_tab_and_a_saved_code_expire
     page.get_by_role("button", name="Lưu mã").click()
     days = page.evaluate("() => (JSON.parse(localStorage.getItem('tutor.token')).exp - Date.now()) / 86400000")
     assert 29.9 < days <= 30
-    page.evaluate(
-        "t => localStorage.setItem('tutor.token', JSON.stringify({v: t, exp: Date.now() - 1000}))", secret
-    )
+    page.evaluate("t => localStorage.setItem('tutor.token', JSON.stringify({v: t, exp: Date.now() - 1000}))", secret)
     page.reload()
     assert page.evaluate("() => [T.token(), localStorage.getItem('tutor.token')]") == ["", None]
     # A code saved by the previous version (the bare secret) is kept, now with an expiry.

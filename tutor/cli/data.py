@@ -98,9 +98,8 @@ def corpus_validate(
         for problem in report.problems:
             out.print(problem, markup=False, highlight=False)
         sets = ", ".join(f"{name} {n}" for name, n in report.gold_sets.items())
-        summary = (
-            f"{report.lessons} bài học, {report.quiz_items} câu trắc nghiệm, {report.gold_items} câu đánh giá"
-            + (f" ({sets})" if sets else "")
+        summary = f"{report.lessons} bài học, {report.quiz_items} câu trắc nghiệm, {report.gold_items} câu đánh giá" + (
+            f" ({sets})" if sets else ""
         )
         if report.problems:
             err.print(f"[red]{len(report.problems)} lỗi[/] ({summary}).")

@@ -61,7 +61,7 @@ def digit_words(digits: str) -> str:
 
 
 def decimal_words(whole: str, fraction: str) -> str:
-    """"1,5" → "một phẩy năm"; the fraction is read as a number ("3,25" → "ba phẩy hai mươi lăm") unless it starts
+    """ "1,5" → "một phẩy năm"; the fraction is read as a number ("3,25" → "ba phẩy hai mươi lăm") unless it starts
     with 0 ("0,05" → "không phẩy không năm")."""
     tail = digit_words(fraction) if fraction.startswith("0") else integer_words(int(fraction))
     return f"{integer_words(int(whole))} phẩy {tail}"
