@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.answering.gate import DOCUMENT_LEXICAL, DOCUMENT_SIMILARITY, document_answers
+from tutor.answering.documents import DOCUMENT_LEXICAL, DOCUMENT_SIMILARITY, document_answers
 from tutor.config import Settings
 from tutor.corpus.ingest import ingest_paths, save_ingested
 from tutor.index.build import build_index

@@ -6,7 +6,7 @@ is the answer; a second span from the same lesson joins it when it scores almost
 budget allows, so an answer can carry both the steps and the one safety rule. Lines keep the lesson's order and
 wording, so what the learner reads is exactly what trainers vetted, and the citation opens where it came from; only a
 yes/no question best answered by a safety rule shows that rule first. When retrieval ranks a trainer's document
-first, the answer comes from that document alone.
+first and it answers by itself, the answer comes from that document alone.
 
 Weights were chosen on the first gold set only (eval/tune_composer.py, eval/results/composer_tuning.md).
 """
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tutor.answering.documents import document_answers
 from tutor.answering.library import AnswerLibrary, Span
 from tutor.answering.question import Kind
 from tutor.text import has_diacritics, syllables
@@ -111,11 +112,12 @@ class Composer:
         w = self.weights
         if not hits:
             return []
-        if self.library.is_document(hits[0].chunk.lesson_id):
+        if document_answers(hits[0]):
             # A document's lines are matched by their own words, a lesson's by the questions written for it; the
             # two do not compare, and a lesson's written "làm sao…" outscores the page's line on function words
-            # alone. Retrieval read the whole paragraph by meaning and words, so when it puts a trainer's
-            # document first, the answer comes from that document (eval/results/documents_gate.md).
+            # alone. When retrieval puts a trainer's document first and it answers by itself (the gate's test), the
+            # answer comes from that document; a weak first document still lets a lesson answer ("dùng chung 1 mk
+            # cho tất cả tk" reached a keyboard-shortcut page on "tất cả").
             hits = [h for h in hits if h.chunk.lesson_id == hits[0].chunk.lesson_id]
         top = hits[0].score or 1.0
         lesson_score: dict[str, float] = {}

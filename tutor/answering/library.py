@@ -133,8 +133,6 @@ class AnswerLibrary:
                 if not line or not without_bare_advice((plain_line(line),)):
                     continue
                 spans.append(Span(*key, i, i, (plain_line(line),), _chunk_for(line, by_section[key]), ()))
-        #: Sources that are trainers' ingested documents, not vetted lessons: their lines have no written questions.
-        self.documents = frozenset(key[0] for key in lines if key[0] not in lesson_ids)
         self.common = common_syllables_of([line for section in lines.values() for line in section])
         self.spans = [dataclasses.replace(s, difficulty=self.difficulty(s.lines)) for s in spans]
         spans = self.spans
@@ -183,10 +181,6 @@ class AnswerLibrary:
         take any lesson's line over the page's, and an advanced one any page's line over the lesson's."""
         span = self.spans[i]
         return span.difficulty - self._mean_difficulty[span.lesson_id]
-
-    def is_document(self, lesson_id: str) -> bool:
-        """The source is a trainer's ingested document (its lines are matched by their own words only)."""
-        return lesson_id in self.documents
 
     def spans_of(self, lesson_id: str) -> list[int]:
         return self._by_lesson.get(lesson_id, [])
