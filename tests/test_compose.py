@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -147,6 +148,21 @@ def test_a_trainers_page_in_harder_words_than_the_lessons_still_answers_a_beginn
     comp = Composer(library).compose("không biết thông số ủy nhiệm thì hỏi ai", level, hits)
     assert comp is not None and comp.spans[0].lesson_id == page.lesson_id
     assert any("quản trị hệ thống" in line for s in comp.spans for line in s.lines)
+
+
+def test_ingesting_a_long_document_leaves_every_lesson_lines_difficulty_unchanged():
+    # Everyday words are counted in the vetted lessons only. Counted over everything, 600 syllables repeated through
+    # a help page would push the lesson's own words out of the common ones and make every lesson line read harder,
+    # and lesson answers would change because a trainer ingested an unrelated page.
+    syllables_ = ["".join(p) for p in itertools.product("bcdghklmnpqrstvx", "aeiouy", "aeiou", "mnt")][:600]
+    page = Chunk(
+        "doc-0123456789ab#noi-dung/0", "doc-0123456789ab", "noi-dung", "Trang", "Nội dung", " ".join(3 * syllables_)
+    )
+    lesson_chunks = chunk_lessons([OTP])
+    alone = AnswerLibrary([OTP], lesson_chunks, SPANS)
+    beside = AnswerLibrary([OTP], [*lesson_chunks, page], SPANS)
+    lesson_spans = [i for i, s in enumerate(beside.spans) if s.lesson_id == OTP.id]
+    assert [beside.spans[i].difficulty for i in lesson_spans] == [s.difficulty for s in alone.spans]
 
 
 def _page_and_lesson() -> tuple[AnswerLibrary, Chunk, Chunk]:

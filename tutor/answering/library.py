@@ -133,7 +133,10 @@ class AnswerLibrary:
                 if not line or not without_bare_advice((plain_line(line),)):
                     continue
                 spans.append(Span(*key, i, i, (plain_line(line),), _chunk_for(line, by_section[key]), ()))
-        self.common = common_syllables_of([line for section in lines.values() for line in section])
+        # Everyday words are the vetted lessons' (written for beginners); a trainer's help pages would shift them,
+        # and with them every lesson line's difficulty. A library of documents alone counts its own.
+        lesson_lines = [line for key, section in lines.items() if key[0] in lesson_ids for line in section]
+        self.common = common_syllables_of(lesson_lines or [line for section in lines.values() for line in section])
         self.spans = [dataclasses.replace(s, difficulty=self.difficulty(s.lines)) for s in spans]
         spans = self.spans
         self._by_lesson: dict[str, list[int]] = {}
