@@ -6,10 +6,9 @@ answers is read from the raw signals instead: its e5 cosine with the question, o
 
 from __future__ import annotations
 
+from tutor.corpus.ingest import is_document_id
 from tutor.types import Hit
 
-#: Ingested documents (tutor.corpus.ingest) have ids like this; a strong hit on one keeps a question in scope.
-DOCUMENT_PREFIX = "doc-"
 #: An ingested document answers a question the scope classifier calls off-topic when the best hit is one of its
 #: chunks and that chunk's e5 cosine with the question reaches DOCUMENT_SIMILARITY, or its BM25 score (the rare words
 #: it shares with the question) DOCUMENT_LEXICAL. Chosen with the LibreOffice help ingested beside the lessons, on
@@ -24,7 +23,7 @@ DOCUMENT_ANSWERS = 0.75
 
 def document_answers(hit: Hit) -> bool:
     """The hit is a chunk of a trainer's ingested document that answers the question well enough to keep it."""
-    if not hit.chunk.lesson_id.startswith(DOCUMENT_PREFIX):
+    if not is_document_id(hit.chunk.lesson_id):
         return False
     if hit.similarity is None and hit.lexical_score is None:
         return hit.score >= DOCUMENT_ANSWERS
