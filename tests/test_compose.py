@@ -208,6 +208,62 @@ def test_a_lesson_ranked_first_still_lets_the_best_matching_source_answer():
     assert comp is not None and comp.spans[0].lesson_id == OTP.id
 
 
+def _two_pages() -> tuple[AnswerLibrary, Chunk, Chunk]:
+    first = Chunk(
+        "doc-aaaaaaaaaaaa#noi-dung/0",
+        "doc-aaaaaaaaaaaa",
+        "noi-dung",
+        "Di chuyển trang tính",
+        "Nội dung",
+        "Chọn trang tính cần di chuyển trong hộp thoại.\nTrang tính được chuyển tới trước trang đã chọn.\n"
+        "Bấm Đồng ý để lưu.",
+    )
+    second = Chunk(
+        "doc-bbbbbbbbbbbb#noi-dung/0",
+        "doc-bbbbbbbbbbbb",
+        "noi-dung",
+        "Vị trí trang tính",
+        "Nội dung",
+        "Bấm Đồng ý để lưu.\nTùy chọn chuyển đến vị trí cuối sẽ đặt trang tính ở sau cùng.",
+    )
+    return AnswerLibrary([], [first, second], []), first, second
+
+
+def _answering(chunk: Chunk, score: float) -> Hit:
+    return Hit(chunk, score, similarity=DOCUMENT_SIMILARITY + 0.01, lexical_score=DOCUMENT_LEXICAL + 1)
+
+
+def test_a_close_runner_up_document_adds_its_best_line_after_the_first_documents_answer():
+    # Retrieval can barely tell the two pages apart (scores 1.0 and 0.95): the answer stands on the first page and
+    # adds the second's best line, cited as its own source, so the page that holds the answer is shown either way.
+    library, first, second = _two_pages()
+    hits = [_answering(first, 1.0), _answering(second, 0.95)]
+    comp = Composer(library).compose("chuyển trang tính đến vị trí cuối", Level.CO_BAN, hits)
+    assert comp is not None
+    assert comp.spans[0].lesson_id == first.lesson_id
+    assert [s.lesson_id for s in comp.spans].count(second.lesson_id) == 1
+    assert any("vị trí cuối" in line for s in comp.spans if s.lesson_id == second.lesson_id for line in s.lines)
+    assert [h.chunk.lesson_id for h in cited_hits(comp, hits)] == [first.lesson_id, second.lesson_id]
+    lines = [line for s in comp.spans for line in s.lines]
+    assert len(lines) == len(set(lines)), "a line both pages carry is shown once"
+
+
+@pytest.mark.parametrize("runner_up", [0.0, 0.04])
+def test_a_runner_up_document_well_behind_the_first_adds_nothing(runner_up: float):
+    library, first, second = _two_pages()
+    hits = [_answering(first, 1.0), _answering(second, 0.95)]
+    weights = replace(ComposeWeights(), runner_up=runner_up)
+    comp = Composer(library, weights).compose("chuyển trang tính đến vị trí cuối", Level.CO_BAN, hits)
+    assert comp is not None and {s.lesson_id for s in comp.spans} == {first.lesson_id}
+
+
+def test_a_close_runner_up_that_does_not_answer_by_itself_adds_nothing():
+    library, first, second = _two_pages()
+    weak = Hit(second, 0.95, similarity=DOCUMENT_SIMILARITY - 0.05, lexical_score=DOCUMENT_LEXICAL / 2)
+    comp = Composer(library).compose("chuyển trang tính đến vị trí cuối", Level.CO_BAN, [_answering(first, 1.0), weak])
+    assert comp is not None and {s.lesson_id for s in comp.spans} == {first.lesson_id}
+
+
 @pytest.mark.parametrize(
     ("question", "lead"),
     [
@@ -277,9 +333,42 @@ def test_a_yes_no_question_answered_by_a_rule_shows_the_rule_first_then_the_less
     assert rest == sorted(rest, key=lambda s: s.order)
     text = render(comp, question, cited_hits(comp, _hits(library)), 200)
     assert text.startswith("Không nên.\nKhông bao giờ đưa mã OTP, mật khẩu cho bất kỳ ai.")
-    # The same spans for a question that is not yes/no keep the lesson's order: the rule comes last.
+    # The same spans for a question that is not yes/no: the rule still leads, as the span that answers, but no
+    # "Không nên." is put before it.
     other = composer.compose(question, Level.CO_BAN, _hits(library), kind=Kind.OTHER)
-    assert other is not None and other.spans[-1].section_id == "luu-y-an-toan"
+    assert other is not None and other.spans[0].section_id == "luu-y-an-toan"
+    assert render(other, question, cited_hits(other, _hits(library)), 200).startswith("Không bao giờ đưa mã OTP")
+
+
+def test_the_answer_opens_on_the_span_that_answers_not_on_the_lessons_background(library: AnswerLibrary):
+    # In lesson order the definition ("Mã OTP là mã số…") would open an answer to "ai hỏi mã otp thì sao"; the
+    # learner reads the answer first, and the background after it.
+    composer = Composer(library, ComposeWeights(companion=0.0))
+    comp = composer.compose("ai hỏi mã otp thì sao", Level.CO_BAN, _hits(library))
+    assert comp is not None and len(comp.spans) > 1
+    assert comp.spans[0].lines[0] == "Không đọc mã OTP cho ai."
+    rest = list(comp.spans[1:])
+    assert rest == sorted(rest, key=lambda s: s.order)
+    assert any(s.lines[0].startswith("Mã OTP là mã số") for s in rest)
+
+
+def test_numbered_steps_are_never_shown_out_of_sequence():
+    lesson = replace(
+        OTP,
+        id="khoa-man-hinh",
+        sections=(Section("cac-buoc", "Các bước", "1. Mở Cài đặt.\n2. Chọn Màn hình khóa.\n3. Chọn Mã PIN.", 1),),
+        path="khoa-man-hinh.md",
+    )
+    spans = [
+        AnswerSpan("khoa-man-hinh", "cac-buoc", 0, 1, ("mở cài đặt màn hình khóa",)),
+        AnswerSpan("khoa-man-hinh", "cac-buoc", 2, 2, ("đặt mã pin khóa máy thế nào",)),
+    ]
+    library = AnswerLibrary([lesson], chunk_lessons([lesson]), spans)
+    composer = Composer(library, ComposeWeights(companion=0.0))
+    comp = composer.compose("đặt mã pin thế nào", Level.CO_BAN, [Hit(chunk_lessons([lesson])[0], 1.0)])
+    assert comp is not None
+    lines = [line for s in comp.spans for line in s.lines]
+    assert lines == ["1. Mở Cài đặt.", "2. Chọn Màn hình khóa.", "3. Chọn Mã PIN."]
 
 
 def test_lines_from_two_chunks_of_one_section_share_one_citation(library: AnswerLibrary):

@@ -158,3 +158,16 @@ def test_embedding_groundedness_reuses_cached_vectors_across_scorings():
     second = CountingEmbedder()
     again = EmbeddingGrounding(second, 0.6, passage_cache=passages, sentence_cache=sents).share(OTP_TEXT, PASSAGES)
     assert again == share and second.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "opens"),
+    [
+        ("Không nên.\nHãy dùng dữ liệu di động khi chuyển khoản. [1]", True),  # a bare lead is not the opening
+        ("Wi-Fi ở quán cà phê rất tiện cho mọi người.\nHãy dùng dữ liệu di động khi chuyển khoản. [1]", False),
+    ],
+)
+def test_an_answer_opens_on_a_key_point_only_when_its_first_sentence_says_one(answer: str, opens: bool):
+    m = scorer().score(record("T-006", answer, level="nang-cao", group="lao-dong"))
+    assert m.coverage_folded == 1.0  # both carry the point; only where it comes differs
+    assert m.opens_on_point is opens

@@ -3,10 +3,11 @@
 No model writes anything. The learner's question is matched against the questions each answer span was written for
 (lexically, and by meaning when the library has question vectors), within the lessons retrieval found. The best span
 is the answer; a second span from the same lesson joins it when it scores almost as well and the level's length
-budget allows, so an answer can carry both the steps and the one safety rule. Lines keep the lesson's order and
-wording, so what the learner reads is exactly what trainers vetted, and the citation opens where it came from; only a
-yes/no question best answered by a safety rule shows that rule first. When retrieval ranks a trainer's document
-first and it answers by itself, the answer comes from that document alone.
+budget allows, so an answer can carry both the steps and the one safety rule. Lines keep the lesson's wording, so
+what the learner reads is exactly what trainers vetted, and the citation opens where it came from; the best span
+comes first and the others follow in the lesson's order (`answer_order`). When retrieval ranks a trainer's document
+first and it answers by itself, the answer comes from that document, joined by the best span of a second document
+retrieval could not tell from it.
 
 Weights were chosen on the first gold set only (eval/tune_composer.py, eval/results/composer_tuning.md).
 """
@@ -14,6 +15,7 @@ Weights were chosen on the first gold set only (eval/tune_composer.py, eval/resu
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +59,12 @@ class ComposeWeights:
     #: Added, for a yes/no question ("có nên…không"), to a span of the lesson's safety-rule section: the learner
     #: asked whether to do something, and the rule is the answer.
     rule: float = 0.2
+    #: When a trainer's document answers by itself and another document comes within this much of its retrieval
+    #: score (the best hit scores 1) and answers by itself too, retrieval cannot tell the two apart (on document
+    #: sets written apart the right page is second for 11-13% of questions): the answer stands on the first and
+    #: adds the runner-up's best span. Chosen from 0.05-0.2 on document sets 2 and 3, then measured on set 4
+    #: (eval/results/documents_gate.md). 0: never.
+    runner_up: float = 0.15
     #: Longest answer per level, in syllables: Cơ bản short and plain, Nâng cao may carry more detail.
     budget: tuple[tuple[Level, int], ...] = (
         (Level.CO_BAN, 80),
@@ -118,7 +126,8 @@ class Composer:
             # alone. When retrieval puts a trainer's document first and it answers by itself (the gate's test), the
             # answer comes from that document; a weak first document still lets a lesson answer ("dùng chung 1 mk
             # cho tất cả tk" reached a keyboard-shortcut page on "tất cả").
-            hits = [h for h in hits if h.chunk.lesson_id == hits[0].chunk.lesson_id]
+            kept = self.documents(hits)
+            hits = [h for h in hits if h.chunk.lesson_id in kept]
         top = hits[0].score or 1.0
         lesson_score: dict[str, float] = {}
         section_score: dict[tuple[str, str], float] = {}
@@ -146,6 +155,17 @@ class Composer:
         scored.sort(key=lambda s: (-s[0], s[2]))
         return scored
 
+    def documents(self, hits: Sequence[Hit]) -> tuple[str, ...]:
+        """The trainer's documents the answer keeps to: none unless the first hit is a document that answers by
+        itself; then that one, and a second that also answers and comes within `runner_up` of its score."""
+        if not hits or not document_answers(hits[0]):
+            return ()
+        first = hits[0].chunk.lesson_id
+        second = next((h for h in hits if h.chunk.lesson_id != first), None)
+        if second is not None and document_answers(second) and hits[0].score - second.score < self.weights.runner_up:
+            return first, second.chunk.lesson_id
+        return (first,)
+
     def compose(
         self,
         query: str,
@@ -171,6 +191,8 @@ class Composer:
     ) -> list[Composition]:
         """Up to `n` compositions, each anchored on one of the best spans (no two anchors overlap), best first."""
         scored = self.score(query, query_vector, level, hits, kind)
+        kept = self.documents(hits)
+        sources = set(kept)
         out: list[Composition] = []
         anchors: list[Span] = []
         for rank, (_value, _own, i) in enumerate(scored):
@@ -179,12 +201,23 @@ class Composer:
             span = self.library.spans[i]
             if any(span.overlaps(a) for a in anchors):
                 continue
+            if len(kept) > 1 and span.lesson_id != kept[0]:
+                # Retrieval ranked the first document higher: the answer stands on it, the runner-up only adds.
+                continue
             anchors.append(span)
-            out.append(self._around(rank, scored, level, kind))
+            out.append(self._around(rank, scored, level, kind, sources))
         return out
 
-    def _around(self, rank: int, scored: Sequence[tuple[float, float, int]], level: Level, kind: Kind) -> Composition:
-        """The span at `rank`, joined by the spans of its lesson that match almost as well and fit the budget."""
+    def _around(
+        self,
+        rank: int,
+        scored: Sequence[tuple[float, float, int]],
+        level: Level,
+        kind: Kind,
+        sources: set[str] | frozenset[str] = frozenset(),
+    ) -> Composition:
+        """The span at `rank`, joined by the spans of its lesson that match almost as well and fit the budget, and
+        by the best span of the other document when two are kept (`documents`)."""
         w = self.weights
         budget = w.budget_for(level)
         best_score, best_own, best = scored[rank]
@@ -196,20 +229,31 @@ class Composer:
                 (own + (w.adjacent if _adjacent(self.library.spans[i], anchor) else 0.0), value, i)
                 for value, own, i in scored
             ),
-            key=lambda r: (-r[0], r[2]),
+            # The runner-up document's best span is offered first, so the anchor's own companions cannot crowd it out.
+            key=lambda r: (self.library.spans[r[2]].lesson_id == anchor.lesson_id, -r[0], r[2]),
         )
+        # Only a close runner-up document (`documents`) brings a span of another source, its best one.
+        other: set[str] = set()
         for own, value, i in ranked:
             span = self.library.spans[i]
-            if i == best or span.lesson_id != anchor.lesson_id or any(span.overlaps(c) for c in chosen):
+            if i == best or span.lesson_id in other or any(span.overlaps(c) for c in chosen):
                 continue
-            if own < w.companion * best_own or value > best_score or used + _count(span) > budget:
+            if span.lines in {c.lines for c in chosen}:
+                continue  # help pages repeat whole paragraphs
+            if span.lesson_id != anchor.lesson_id and not (len(sources) > 1 and span.lesson_id in sources):
+                continue
+            partner = span.lesson_id != anchor.lesson_id
+            # A span scoring above the anchor anchors its own candidate; the runner-up's never does (`candidates`).
+            if own < w.companion * best_own or (value > best_score and not partner) or used + _count(span) > budget:
                 continue
             chosen.append(span)
             used += _count(span)
-        chosen.sort(key=lambda s: s.order)
+            if partner:
+                other.add(span.lesson_id)
+        chosen = answer_order(chosen, anchor)
         if kind == Kind.YESNO and anchor.section_id == RULE_SECTION:
-            # "Có nên…không?" best answered by a safety rule: the rule goes first, so the answer starts with the
-            # plain "no" (and its lead word) instead of the lesson's background, which follows in lesson order.
+            # "Có nên…không?" best answered by a safety rule: the rule itself goes first, before any rule lines that
+            # precede it, so the answer starts with the plain "no" (and its lead word).
             chosen.remove(anchor)
             chosen.insert(0, anchor)
         return Composition(tuple(chosen), best_score, kind)
@@ -233,6 +277,31 @@ class Composer:
             seen.add(span.lesson_id)
             out.append(next((q for q in span.questions if has_diacritics(q)), span.questions[0]))
         return out
+
+
+#: A numbered step ("3. Chọn Mã PIN"): shown after the steps before it, never ahead of them.
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s")
+
+
+def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
+    """The order an answer shows its spans: the anchor, the span that answers the question, first, so the answer opens
+    on what was asked instead of the lesson's background or an analogy. On the three gold sets the first line
+    carries a key point for 65% / 50% / 37% of answers instead of 33% / 38% / 29% in lesson order, and no pass
+    changes (eval/results/composer_tuning.md). The rest follow, the anchor's source first, each in its lesson's
+    order. An anchor that is a numbered step keeps the steps continuing it in its section in sequence."""
+    block = [anchor]
+    if _NUMBERED.match(anchor.lines[0]):
+        grew = True
+        while grew:
+            grew = False
+            for span in spans:
+                if span not in block and any(_adjacent(span, b) for b in block):
+                    block.append(span)
+                    grew = True
+    rest = [s for s in spans if s not in block]
+    return sorted(block, key=lambda s: s.order) + sorted(
+        rest, key=lambda s: (s.lesson_id != anchor.lesson_id, s.lesson_id, s.order)
+    )
 
 
 def cited_hits(composition: Composition, hits: Sequence[Hit]) -> list[Hit]:

@@ -99,6 +99,7 @@ HEADLINE: tuple[tuple[str, str, bool], ...] = (
     ("Pass rate (old rule)", "pass_rate", True),
     ("Answer length, syllables (mean)", "answer_syllables", False),
     ("Focus (share of sentences on a key point)", "focus", False),
+    ("Opens on a key point (first sentence)", "opens_on_point", True),
     ("Hit@1 (section)", "hit1_section", True),
     ("Hit@3 (section)", "hit3_section", True),
     ("Hit@5 (section)", "hit5_section", True),

@@ -184,6 +184,9 @@ class ItemMetrics:
     answer_syllables: int | None = None
     #: Share of the answer's sentences that carry a key point or overlap the reference answer.
     focus: float | None = None
+    #: The answer's first checkable sentence (a bare "Không nên." lead is not one) carries a key point: the answer
+    #: says what was asked at once instead of opening on background.
+    opens_on_point: bool | None = None
     #: The level's length budget (syllables) this answer was held to.
     length_budget: float | None = None
     passed: bool = False
@@ -204,10 +207,13 @@ class ItemMetrics:
 _MARKERS = re.compile(r"\[\d{1,2}\]")
 
 
+def _without(answer: str, notice: str | None) -> str:
+    return answer.replace(notice, " ") if notice else answer
+
+
 def answer_length(answer: str, notice: str | None = None) -> int:
     """Syllables the learner reads: the notice (already counted nowhere else) and "[n]" markers are not words."""
-    text = answer.replace(notice, " ") if notice else answer
-    return len(syllable_tokens(_MARKERS.sub(" ", text)))
+    return len(syllable_tokens(_MARKERS.sub(" ", _without(answer, notice))))
 
 
 def length_budgets(items: Iterable[GoldItem]) -> dict[str, float]:
@@ -232,6 +238,14 @@ def focus_share(answer: str, points: Sequence[tuple[str, Sequence[str]]], refere
         near = bool(grams) and len(grams & ref) / len(grams) >= FOCUS_OVERLAP
         carried += said or near
     return carried / len(sents)
+
+
+def opens_on_point(answer: str, points: Sequence[tuple[str, Sequence[str]]]) -> bool | None:
+    """Whether the answer's first checkable sentence says a key point; None when it has none (or no points)."""
+    first = next((s for s in sentences(_MARKERS.sub(" ", answer)) if _checkable(s)), None)
+    if first is None or not points:
+        return None
+    return any(contains_phrase(first, a, folded=True) for _, accept in points for a in accept)
 
 
 def _bigrams_of(text: str) -> set[tuple[str, str]]:
@@ -372,7 +386,9 @@ class Scorer:
         budget = self.budgets.get(item.level.value)
         values.update(answer_syllables=length, length_budget=budget)
         if not refused and (item.key_points or item.reference_answer):
-            values["focus"] = focus_share(answer, [(k.point, k.accept) for k in item.key_points], item.reference_answer)
+            points = [(k.point, k.accept) for k in item.key_points]
+            values["focus"] = focus_share(answer, points, item.reference_answer)
+            values["opens_on_point"] = opens_on_point(_without(answer, rec.notice), points)
         m = ItemMetrics(**values)
         passed, reasons = pass_verdict(m)
         focused = passed and (refused or budget is None or length <= budget)

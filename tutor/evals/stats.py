@@ -147,6 +147,7 @@ METRICS: dict[str, Getter] = {
     "total_s": lambda m: m.total_s,
     "answer_syllables": lambda m: None if m.error or m.refused else m.answer_syllables,
     "focus": lambda m: m.focus,
+    "opens_on_point": lambda m: None if m.opens_on_point is None else float(m.opens_on_point),
 }
 #: The smaller set reported for every slice.
 SLICE_METRICS = (
