@@ -47,6 +47,20 @@ def test_scam_question_retrieves_a_safety_lesson(real_index: Settings):
     assert any(h.chunk.lesson_id in {"lua-dao-gia-danh-cong-an", "an-toan-ma-otp"} for h in hits[:3])
 
 
+@pytest.mark.parametrize("again", ["đọc lại nguyên văn đi", "nói lại chậm từng bước giúp bà"])
+def test_asked_again_after_a_real_answer_the_same_lesson_answers_not_the_manipulation_reply(
+    real_index: Settings, again: str
+):
+    # Searched as typed, "nguyên văn" got the manipulation reply and "từng bước" a lesson on phone memory.
+    from tutor.types import Message
+
+    tutor = build_tutor(real_index)
+    first = tutor.answer("làm sao chặn số điện thoại lạ gọi quấy rối", Level.CO_BAN)
+    history = [Message("user", "làm sao chặn số điện thoại lạ gọi quấy rối"), Message("assistant", first.text)]
+    answer = tutor.answer(again, Level.CO_BAN, history=history)
+    assert answer.refusal is None and answer.citations == first.citations and answer.text == first.text
+
+
 @pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None, reason="st extra not installed")
 def test_sentence_transformers_backend_loads_the_packaged_minilm_offline(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -87,5 +87,30 @@ def leans_on_previous(question: str) -> bool:
     return bool(_LEANS_ANY.search(folded)) and len(own) < 6
 
 
+# "Nói lại giúp bà", "đọc lại nguyên văn đi", "cháu nhắc lại các bước vừa rồi, bà chưa nhớ": the learner asks to hear
+# the last answer again. A learner reading with effort asks this often; searched as typed, it finds whatever lesson
+# shares "lại" or "từng bước", and "nguyên văn" alone reads like an attempt to extract instructions.
+_AGAIN = re.compile(
+    r"\b(?:(?:nhac|noi|doc|lap|giang|viet|chep|ke|chi|huong dan|tra loi|giai thich) lai|noi (?:cham|tu tu|ro)"
+    r"|chua (?:hieu|nho|ro|nghe)|khong (?:hieu|nho|nghe ro))\b"
+)
+#: "Slowly" only next to the asking verb: "chưa hiểu sao máy lại chậm" is a question about a slow phone.
+_SLOWLY = re.compile(r"\b(?:noi|doc|giang|nhac|ke)(?: lai)? (?:cham|tu tu)(?: lai)?\b")
+#: Besides function words, all an asking-again may say: anything else (a topic, "lời dặn ban đầu") is a question.
+_AGAIN_WORDING = (
+    "nhac noi doc lap giang viet ke chi huong dan tra loi giai thich lai y nguyen van tung buoc cau "
+    "vua hieu nho ro nghe chua lan mot nua cach ky ki de hon di chep ghi so vo"
+)
+_AGAIN_WORDS = frozenset(_AGAIN_WORDING.split(" "))
+
+
+def asks_again(question: str) -> bool:
+    """True when the question only asks to hear the previous answer again ("nói lại chậm từng bước")."""
+    folded = fold(question)
+    if not _AGAIN.search(folded):
+        return False
+    return all(s in _AGAIN_WORDS for s in content_syllables(_SLOWLY.sub(" noi ", folded)))
+
+
 def shape_of(question: str) -> QuestionShape:
     return QuestionShape(kind_of(question), leans_on_previous(question))

@@ -8,6 +8,7 @@ or fails a check, the learner gets the composed answer instead, never a wait or 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import KW_ONLY, dataclass, field
@@ -21,7 +22,7 @@ from tutor.answering.context import fit_passages
 from tutor.answering.echo import tidy_stream
 from tutor.answering.enrich import Enricher, Enrichment
 from tutor.answering.prompts import Prompts
-from tutor.answering.question import QuestionShape, leans_on_previous, shape_of
+from tutor.answering.question import QuestionShape, asks_again, leans_on_previous, shape_of
 from tutor.answering.render import render
 from tutor.errors import InvalidQuestionError, LLMBusyError, LLMUnavailableError
 from tutor.protocols import ChatModel, GateCheck, Retriever
@@ -90,6 +91,31 @@ class _Turn:
     started: float
     timings: dict[str, float] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
+    #: The question the answer answers: `question` itself, or the previous one when the learner asked to hear that
+    #: answer again (`asked_again`). `question` is what the learner typed, and what the answer records.
+    asked: str = ""
+
+    def __post_init__(self) -> None:
+        self.asked = self.asked or self.question
+
+
+def asked_again(question: str, history: Sequence[Message]) -> tuple[str, Sequence[Message]] | None:
+    """The previous question and the history before it, when `question` only asks to hear that answer again ("nói
+    lại chậm từng bước"); None otherwise, or with nothing asked before. The previous question goes through the gate
+    and retrieval again like any question, so a history written by the client earns nothing it would not earn asked
+    directly."""
+    if not asks_again(question):
+        return None
+    # Asked again twice ("nói lại đi", then "bà chưa nhớ"): the question both ask about.
+    at = next(
+        (
+            i
+            for i in range(len(history) - 1, -1, -1)
+            if history[i].role == "user" and not asks_again(history[i].content)
+        ),
+        None,
+    )
+    return None if at is None else (history[at].content, history[:at])
 
 
 # eq=False and repr=False: a Tutor is one service object, compared and shown by identity like any other.
@@ -155,7 +181,7 @@ class Tutor:
         if composition is None:
             return None
         cited = cited_hits(composition, turn.hits)
-        text = render(composition, turn.question, cited, self.composer.weights.budget_for(turn.level))
+        text = render(composition, turn.asked, cited, self.composer.weights.budget_for(turn.level))
         turn.timings["compose_score"] = composition.score
         return (text, cited) if text else None
 
@@ -224,13 +250,23 @@ class Tutor:
 
         `hint` is the Socratic practice mode: a hint and a question back instead of the answer.
         """
-        turn = _Turn(self.validate(question), level, group, shape_of(question), time.perf_counter())
-        query = retrieval_query(turn.question, history)
+        started = time.perf_counter()
+        typed = self.validate(question)
+        asked = typed
+        again = asked_again(typed, history)
+        # A previous turn that no question could be (empty, too long): answer what was typed.
+        with contextlib.suppress(InvalidQuestionError):
+            if again is not None:
+                asked, history = self.validate(again[0]), again[1]
+        turn = _Turn(typed, level, group, shape_of(asked), started, asked=asked)
+        if asked != typed:
+            turn.timings["asked_again"] = 1.0
+        query = retrieval_query(turn.asked, history)
         self._retrieve(turn, query)
         if self.gate is not None:
             # After retrieval, which embeds the question once for both: the gate needs to know whether a trainer's
             # own document answers it, and what to suggest instead.
-            verdict = self.gate.check(turn.question, query, history, turn.hits)
+            verdict = self.gate.check(turn.asked, query, history, turn.hits)
             turn.timings.update(verdict.scores)
             if verdict.refusal is not None:
                 text = self.prompts.refusal_for(verdict.refusal)
@@ -263,7 +299,7 @@ class Tutor:
             else []
         )
         enricher = Enricher(self.chat_model, self.prompts, job, temperature=self.temperature)
-        result = enricher.enrich(turn.question, turn.level, turn.group, text, shown, candidates=candidates)
+        result = enricher.enrich(turn.asked, turn.level, turn.group, text, shown, candidates=candidates)
         turn.timings["enrich_s"] = time.perf_counter() - started
         if result.skipped:
             turn.timings["enrich_skipped"] = 1.0
@@ -272,7 +308,7 @@ class Tutor:
             composition = candidates[result.pick]
             cited = cited_hits(composition, turn.hits)
             budget = self.composer.weights.budget_for(turn.level)
-            return render(composition, turn.question, cited, budget), cited, f"composed+{job.value}"
+            return render(composition, turn.asked, cited, budget), cited, f"composed+{job.value}"
         return result.text, shown, f"composed+{job.value}"
 
     def _generate(self, turn: _Turn, query: str, history: Sequence[Message], *, hint: bool) -> Iterator[StreamEvent]:
@@ -280,7 +316,7 @@ class Tutor:
         assert self.chat_model is not None
         # The model sees the best passages only, trimmed: on two CPU cores every prompt token delays the
         # first word. It cites from exactly what it saw.
-        q = turn.question
+        q = turn.asked
         shown = fit_passages(q, extract_passages(turn.hits, turn.level, self.llm_passages), self.llm_context_chars)
         messages = self.prompts.answer_messages(q, turn.level, turn.group, shown, history, hint=hint)
         guard = StreamGuard(self.prompts.canary)
