@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -195,3 +196,13 @@ class Token:
 
 #: What `Tutor.stream` yields: text pieces, then exactly one final Answer.
 StreamEvent = Token | Answer
+
+
+#: The id of a trainer's ingested document (tutor.corpus.ingest makes them): "doc-" and 12 hex digits. Defined here,
+#: below every layer, so ingest, retrieval, safety and answering ask one test whether a source is vetted.
+DOCUMENT_ID = re.compile(r"^doc-[0-9a-f]{12}$")
+
+
+def is_document_id(lesson_id: str) -> bool:
+    """Whether a chunk's `lesson_id` names an ingested document rather than a vetted lesson."""
+    return bool(DOCUMENT_ID.match(lesson_id))

@@ -20,10 +20,7 @@ from collections.abc import Sequence
 
 from tutor.safety.advice import unsafe_advice
 from tutor.text import fold, sentences
-from tutor.types import Hit
-
-# Ids of ingested documents (tutor.corpus.ingest): not vetted like corpus/lessons.
-_INGESTED = re.compile(r"^doc-[0-9a-f]{12}$")
+from tutor.types import Hit, is_document_id
 
 # Accent-folded patterns of an instruction aimed at the assistant rather than at the learner.
 _INSTRUCTION = re.compile(
@@ -68,7 +65,7 @@ def screen_hits(hits: Sequence[Hit]) -> list[Hit]:
     """Hits with planted instructions removed from their text; a hit with nothing left is dropped."""
     out: list[Hit] = []
     for hit in hits:
-        vetted = not _INGESTED.match(hit.chunk.lesson_id)
+        vetted = not is_document_id(hit.chunk.lesson_id)  # a trainer's document is not vetted like a lesson
         text = screen_text(hit.chunk.text, vetted=vetted)
         if text == hit.chunk.text:
             out.append(hit)

@@ -22,7 +22,6 @@ from tutor.corpus.ingest.report import (
     SectionRef,
     Skipped,
     doc_id_for,
-    is_document_id,
     parse_chunk_id,
     with_metadata,
 )
@@ -36,6 +35,7 @@ from tutor.corpus.ingest.store import (
     save_ingested,
     store_and_index,
 )
+from tutor.types import is_document_id  # defined below every layer, so safety can ask it too
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

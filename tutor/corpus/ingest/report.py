@@ -8,10 +8,9 @@ same ids, whatever the file is called, as long as `max_chars` and `overlap_sente
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
-from tutor.types import Chunk
+from tutor.types import DOCUMENT_ID, Chunk
 
 # Why a file was skipped; `Skipped.code` is one of these, `Skipped.reason` says it in Vietnamese.
 SKIP_CODES = (
@@ -30,7 +29,7 @@ SKIP_CODES = (
 )
 
 # `doc_id_for`'s shape; store.py checks manifest entries against it too.
-DOC_ID = re.compile(r"^doc-[0-9a-f]{12}$")
+DOC_ID = DOCUMENT_ID
 
 
 @dataclass(frozen=True)
@@ -103,11 +102,6 @@ def with_metadata(
     docs = [replace(d, title=title or d.title, levels=levels, groups=groups) for d in report.documents]
     chunks = [replace(c, lesson_title=title or c.lesson_title, levels=levels, groups=groups) for c in report.chunks]
     return IngestReport(documents=docs, chunks=chunks, skipped=list(report.skipped))
-
-
-def is_document_id(lesson_id: str) -> bool:
-    """Whether a chunk's `lesson_id` names an ingested document rather than a vetted lesson."""
-    return bool(DOC_ID.match(lesson_id))
 
 
 def doc_id_for(sha256: str) -> str:
