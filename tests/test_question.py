@@ -90,3 +90,14 @@ def test_a_request_to_hear_the_last_answer_again_is_recognised(question: str):
 )
 def test_a_question_with_its_own_topic_is_not_a_request_to_hear_the_answer_again(question: str):
     assert not asks_again(question)
+
+
+def test_a_follow_up_after_a_request_to_repeat_leans_on_the_question_before_it():
+    history = [
+        Message("user", "Làm sao bật Wi-Fi trên điện thoại?"),
+        Message("assistant", "Mở Cài đặt…"),
+        Message("user", "nói lại chậm từng bước giúp bà"),
+        Message("assistant", "Mở Cài đặt…"),
+    ]
+    query = retrieval_query("còn nếu là iPhone thì sao", history)
+    assert query == "Làm sao bật Wi-Fi trên điện thoại?\ncòn nếu là iPhone thì sao"

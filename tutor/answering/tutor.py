@@ -76,7 +76,8 @@ def retrieval_query(question: str, history: Sequence[Message]) -> str:
     names its own topic is searched alone, so a scam question after a VNeID one finds the scam lesson."""
     if not leans_on_previous(question):
         return question
-    previous = next((m.content for m in reversed(history) if m.role == "user"), "")
+    # "Nói lại đi" in between names nothing: the follow-up leans on the question before it.
+    previous = next((m.content for m in reversed(history) if m.role == "user" and not asks_again(m.content)), "")
     return f"{previous}\n{question}" if previous else question
 
 
