@@ -285,8 +285,8 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s")
 
 def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
     """The order an answer shows its spans: the anchor, the span that answers the question, first, so the answer opens
-    on what was asked instead of the lesson's background or an analogy. On the three gold sets the first line
-    carries a key point for 65% / 50% / 37% of answers instead of 33% / 38% / 29% in lesson order, and no pass
+    on what was asked instead of the lesson's background or an analogy. On gold sets 1, 3 and 2 the first sentence
+    carries a key point for 54% / 43% / 33% of answers instead of 26% / 32% / 26% in lesson order, and no pass
     changes (eval/results/composer_tuning.md). The rest follow, the anchor's source first, each in its lesson's
     order. An anchor that is a numbered step keeps the steps continuing it in its section in sequence."""
     block = [anchor]
