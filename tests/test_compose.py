@@ -67,6 +67,11 @@ def _hits(library: AnswerLibrary) -> list[Hit]:
     return [Hit(first, 1.0)]
 
 
+def _page(text: str, title: str = "Trang", doc_id: str = "doc-0123456789ab") -> Chunk:
+    """A trainer's ingested page of one section, as ingest makes it."""
+    return Chunk(f"{doc_id}#noi-dung/0", doc_id, "noi-dung", title, "Nội dung", text)
+
+
 def test_the_best_span_answers_and_lines_keep_the_lessons_wording(library: AnswerLibrary):
     comp = Composer(library).compose("có nên đọc mã otp cho người gọi ko", Level.CO_BAN, _hits(library))
     assert comp is not None
@@ -115,14 +120,7 @@ def test_citations_are_the_sections_shown_and_siblings_count_as_retrieved(librar
 
 
 def test_a_section_without_written_spans_is_matched_line_by_line():
-    doc = Chunk(
-        "doc-0123456789ab#noi-dung/0",
-        "doc-0123456789ab",
-        "noi-dung",
-        "Lịch tiêm",
-        "Nội dung",
-        "Tiêm sởi lúc 9 tháng.\nTiêm ho gà lúc 2 tháng.",
-    )
+    doc = _page("Tiêm sởi lúc 9 tháng.\nTiêm ho gà lúc 2 tháng.", title="Lịch tiêm")
     library = AnswerLibrary([], [doc], [])
     comp = Composer(library).compose("tiêm ho gà mấy tháng", Level.CO_BAN, [Hit(doc, 1.0)])
     assert comp is not None and comp.score > 0
@@ -133,14 +131,10 @@ def test_a_section_without_written_spans_is_matched_line_by_line():
 def test_a_trainers_page_in_harder_words_than_the_lessons_still_answers_a_beginner(level: Level):
     # A help page reads harder than any lesson line by line. Difficulty chooses among one source's lines; were it
     # compared raw across sources, a beginner asking about the page would get the OTP lesson's plainest line.
-    page = Chunk(
-        "doc-0123456789ab#noi-dung/0",
-        "doc-0123456789ab",
-        "noi-dung",
-        "Máy phục vụ ủy nhiệm",
-        "Nội dung",
+    page = _page(
         "Nếu không biết thông số của máy phục vụ ủy nhiệm, hãy liên hệ với quản trị hệ thống của cơ quan để được "
         "cung cấp.\nCấu hình máy phục vụ ủy nhiệm được khai báo thủ công trong hộp thoại Tùy chọn, mục Internet.",
+        title="Máy phục vụ ủy nhiệm",
     )
     lesson_chunks = chunk_lessons([OTP])
     library = AnswerLibrary([OTP], [*lesson_chunks, page], SPANS)
@@ -155,9 +149,7 @@ def test_ingesting_a_long_document_leaves_every_lesson_lines_difficulty_unchange
     # a help page would push the lesson's own words out of the common ones and make every lesson line read harder,
     # and lesson answers would change because a trainer ingested an unrelated page.
     syllables_ = ["".join(p) for p in itertools.product("bcdghklmnpqrstvx", "aeiouy", "aeiou", "mnt")][:600]
-    page = Chunk(
-        "doc-0123456789ab#noi-dung/0", "doc-0123456789ab", "noi-dung", "Trang", "Nội dung", " ".join(3 * syllables_)
-    )
+    page = _page(" ".join(3 * syllables_))
     lesson_chunks = chunk_lessons([OTP])
     alone = AnswerLibrary([OTP], lesson_chunks, SPANS)
     beside = AnswerLibrary([OTP], [*lesson_chunks, page], SPANS)
@@ -166,14 +158,10 @@ def test_ingesting_a_long_document_leaves_every_lesson_lines_difficulty_unchange
 
 
 def _page_and_lesson() -> tuple[AnswerLibrary, Chunk, Chunk]:
-    page = Chunk(
-        "doc-0123456789ab#noi-dung/0",
-        "doc-0123456789ab",
-        "noi-dung",
-        "Hộp thư cơ quan",
-        "Nội dung",
+    page = _page(
         "Khi đăng nhập hộp thư cơ quan, hệ thống gửi một mã xác nhận về số điện thoại đã đăng ký.\n"
         "Mã chỉ dùng được trong 5 phút.",
+        title="Hộp thư cơ quan",
     )
     lesson_chunks = chunk_lessons([OTP])
     return AnswerLibrary([OTP], [*lesson_chunks, page], SPANS), page, lesson_chunks[0]
@@ -209,22 +197,16 @@ def test_a_lesson_ranked_first_still_lets_the_best_matching_source_answer():
 
 
 def _two_pages() -> tuple[AnswerLibrary, Chunk, Chunk]:
-    first = Chunk(
-        "doc-aaaaaaaaaaaa#noi-dung/0",
-        "doc-aaaaaaaaaaaa",
-        "noi-dung",
-        "Di chuyển trang tính",
-        "Nội dung",
+    first = _page(
         "Chọn trang tính cần di chuyển trong hộp thoại.\nTrang tính được chuyển tới trước trang đã chọn.\n"
         "Bấm Đồng ý để lưu.",
+        title="Di chuyển trang tính",
+        doc_id="doc-aaaaaaaaaaaa",
     )
-    second = Chunk(
-        "doc-bbbbbbbbbbbb#noi-dung/0",
-        "doc-bbbbbbbbbbbb",
-        "noi-dung",
-        "Vị trí trang tính",
-        "Nội dung",
+    second = _page(
         "Bấm Đồng ý để lưu.\nTùy chọn chuyển đến vị trí cuối sẽ đặt trang tính ở sau cùng.",
+        title="Vị trí trang tính",
+        doc_id="doc-bbbbbbbbbbbb",
     )
     return AnswerLibrary([], [first, second], []), first, second
 
