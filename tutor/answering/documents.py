@@ -6,8 +6,7 @@ answers is read from the raw signals instead: its e5 cosine with the question, o
 
 from __future__ import annotations
 
-from tutor.corpus.ingest import is_document_id
-from tutor.types import Hit
+from tutor.types import Hit, is_document_id
 
 #: An ingested document answers a question the scope classifier calls off-topic when the best hit is one of its
 #: chunks and that chunk's e5 cosine with the question reaches DOCUMENT_SIMILARITY, or its BM25 score (the rare words

@@ -255,9 +255,9 @@ class Tutor:
         typed = self.validate(question)
         asked = typed
         again = asked_again(typed, history)
-        # A previous turn that no question could be (empty, too long): answer what was typed.
-        with contextlib.suppress(InvalidQuestionError):
-            if again is not None:
+        if again is not None:
+            # A previous turn that no question could be (empty, too long): answer what was typed.
+            with contextlib.suppress(InvalidQuestionError):
                 asked, history = self.validate(again[0]), again[1]
         turn = _Turn(typed, level, group, shape_of(asked), started, asked=asked)
         if asked != typed:
