@@ -308,3 +308,14 @@ def test_deleted_learner_leaves_no_trace_in_the_sqlite_files(tmp_path: Path, rea
         assert learner_id.encode() not in raw()
     finally:
         store.close()
+
+
+def test_a_generated_pseudonym_with_six_digits_in_a_row_is_drawn_again(
+    store: LearnerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "HV-N287882H" reads like a phone number: the certificate's check refused it, so a learner given it could never
+    # get their certificate. Here the first draw is all digits, and the learner gets the second.
+    draws = iter("22222222" + "ABCDEFGH")
+    monkeypatch.setattr("tutor.learner.store.secrets.choice", lambda alphabet: next(draws))
+    learner = store.create_learner(Group.NGUOI_DAN, True)
+    assert learner.pseudonym == "HV-ABCDEFGH"
