@@ -391,3 +391,72 @@ def test_a_line_that_reads_as_advice_to_hand_over_a_code_never_opens_an_answer()
     # Under its heading it is the warning it was written as, and it stays.
     assert ("Tài khoản bị chiếm bằng cách nào?", "Đọc mã xác nhận cho người khác.", "Cài ứng dụng lạ.") in shown
     assert all(lines[0] != "Đọc mã xác nhận cho người khác." for lines in shown)
+
+
+WIFI = replace(
+    OTP,
+    id="ket-noi-wifi",
+    sections=(
+        Section(
+            "co-ban",
+            "Cơ bản",
+            "Mật khẩu Wi-Fi giống chìa khóa cổng.\n- Mở Cài đặt.\n- Chạm vào mục Wi-Fi.\n"
+            "- Chờ máy hiện danh sách tên mạng.\n- Chạm vào tên mạng nhà mình.\n- Gõ mật khẩu Wi-Fi.",
+            1,
+        ),
+        Section(
+            "trung-cap",
+            "Trung cấp",
+            "Lỗi thường gặp:\n- Báo sai mật khẩu: gõ lại cẩn thận.\n- Không vào được mạng: tắt modem rồi bật lại.",
+            9,
+        ),
+    ),
+    path="ket-noi-wifi.md",
+)
+# Written spans overlap by design: the steps up to the list of networks, and from that line on.
+WIFI_SPANS = [
+    AnswerSpan("ket-noi-wifi", "co-ban", 0, 0, ("mật khẩu wifi để làm gì",)),
+    AnswerSpan("ket-noi-wifi", "co-ban", 1, 3, ("bật wifi trên điện thoại ở đâu",)),
+    AnswerSpan("ket-noi-wifi", "co-ban", 3, 5, ("thấy tên wifi rồi bấm tiếp gì", "bật wifi rồi vào mạng nhà mình")),
+    AnswerSpan("ket-noi-wifi", "trung-cap", 1, 1, ("wifi báo sai mật khẩu", "wifi sai mat khau")),
+    AnswerSpan("ket-noi-wifi", "trung-cap", 0, 2, ("wifi hay gặp lỗi gì",)),
+]
+
+
+@pytest.mark.parametrize("pieces", [True, False])
+def test_a_procedure_split_over_two_overlapping_spans_is_answered_whole_and_its_shared_step_shown_once(pieces: bool):
+    library = AnswerLibrary([WIFI], chunk_lessons([WIFI]), WIFI_SPANS)
+    hits = [Hit(c, 1.0) for c in chunk_lessons([WIFI]) if c.section_id == "co-ban"]
+    composer = Composer(library, ComposeWeights(companion=0.0, pieces=pieces))
+    comp = composer.compose("bật wifi trên điện thoại ở đâu", Level.CO_BAN, hits)
+    assert comp is not None
+    lines = [line for s in comp.spans for line in s.lines]
+    steps = ["Mở Cài đặt.", "Chạm vào mục Wi-Fi.", "Chờ máy hiện danh sách tên mạng."]
+    rest = ["Chạm vào tên mạng nhà mình.", "Gõ mật khẩu Wi-Fi."]
+    if pieces:
+        # The second half follows the first, before the analogy the lesson puts ahead of the list.
+        assert lines == [*steps, *rest, "Mật khẩu Wi-Fi giống chìa khóa cổng."]
+        assert lines.count("Chờ máy hiện danh sách tên mạng.") == 1
+    else:
+        assert lines[:3] == steps and not set(rest) & set(lines)
+
+
+def test_the_lines_an_overlapping_span_adds_count_against_the_budget_alone():
+    library = AnswerLibrary([WIFI], chunk_lessons([WIFI]), WIFI_SPANS)
+    hits = [Hit(c, 1.0) for c in chunk_lessons([WIFI]) if c.section_id == "co-ban"]
+    first = sum(len(syllables(x)) for x in ("Mở Cài đặt.", "Chạm vào mục Wi-Fi.", "Chờ máy hiện danh sách tên mạng."))
+    added = sum(len(syllables(x)) for x in ("Chạm vào tên mạng nhà mình.", "Gõ mật khẩu Wi-Fi."))
+    # Room for the two new steps, not for the whole second span with the line it shares.
+    weights = with_budget(ComposeWeights(companion=0.0), Level.CO_BAN, first + added)
+    comp = Composer(library, weights).compose("bật wifi trên điện thoại ở đâu", Level.CO_BAN, hits)
+    assert comp is not None and comp.syllables == first + added
+
+
+def test_a_heading_is_never_added_alone_by_an_overlapping_span():
+    library = AnswerLibrary([WIFI], chunk_lessons([WIFI]), WIFI_SPANS)
+    hits = [Hit(c, 1.0) for c in chunk_lessons([WIFI]) if c.section_id == "trung-cap"]
+    comp = Composer(library, ComposeWeights(companion=0.0)).compose("wifi báo sai mật khẩu", Level.TRUNG_CAP, hits)
+    assert comp is not None
+    lines = [line for s in comp.spans for line in s.lines]
+    assert lines[0] == "Báo sai mật khẩu: gõ lại cẩn thận."
+    assert "Không vào được mạng: tắt modem rồi bật lại." in lines and "Lỗi thường gặp:" not in lines

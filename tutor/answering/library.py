@@ -114,6 +114,7 @@ class AnswerLibrary:
             vetted = key[0] in lesson_ids
             # Dropped lines stay as "" so that written spans keep pointing at the right lines.
             lines[key] = [screen_text(line, vetted=vetted) for line in section_lines_]
+        self._lines = lines
         spans: list[Span] = []
         written: set[tuple[str, str]] = set()
         for a in authored:
@@ -184,6 +185,35 @@ class AnswerLibrary:
         take any lesson's line over the page's, and an advanced one any page's line over the lesson's."""
         span = self.spans[i]
         return span.difficulty - self._mean_difficulty[span.lesson_id]
+
+    def pieces(self, span: Span, shown: Sequence[Span]) -> list[Span]:
+        """The runs of `span`'s lines that `shown` spans of its section do not already show, each as a span of its
+        own (same chunk and questions): what the span adds to an answer that holds part of it. Written spans overlap
+        on purpose (the steps up to "Chờ máy hiện danh sách tên mạng", then from that line on), so without this the
+        second half of a procedure could never join its first."""
+        covered = {
+            n
+            for s in shown
+            if (s.lesson_id, s.section_id) == (span.lesson_id, span.section_id)
+            for n in range(s.first, s.last + 1)
+        }
+        section = self._lines.get((span.lesson_id, span.section_id), [])
+        runs: list[list[int]] = []
+        for n in range(span.first, span.last + 1):
+            if n in covered:
+                continue
+            if runs and runs[-1][-1] == n - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        out: list[Span] = []
+        for run in runs:
+            # A piece cut after a heading line may start on a quoted scam line: drop it, as a written span does.
+            text = without_bare_advice(tuple(plain_line(section[n]) for n in run if n < len(section) and section[n]))
+            # A heading alone ("Lỗi thường gặp:") adds words and says nothing.
+            if any(not line.endswith(":") for line in text):
+                out.append(dataclasses.replace(span, first=run[0], last=run[-1], lines=text))
+        return out
 
     def spans_of(self, lesson_id: str) -> list[int]:
         return self._by_lesson.get(lesson_id, [])
