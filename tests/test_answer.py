@@ -122,6 +122,22 @@ def test_a_follow_up_is_searched_with_the_previous_question(built_settings: Sett
     assert answer.question == "còn nếu là iPhone thì sao"
 
 
+def test_a_follow_up_is_answered_with_the_lines_its_own_words_ask_for_not_the_previous_questions(
+    built_settings: Settings,
+):
+    from tutor.types import Message
+
+    tutor = _tutor(built_settings, None)
+    history = [
+        Message("user", "Có người xưng công an gọi đòi đọc mã OTP, có nên đọc cho họ không?"),
+        Message("assistant", "Không đọc mã OTP cho ai, kể cả người xưng là công an."),
+    ]
+    answer = tutor.answer("thế lỡ đưa rồi thì sao", history=history)
+    # Searched with the previous question (the OTP lesson); answered with what to do after giving the code away.
+    assert answer.citations[0].lesson_id == "an-toan-otp"
+    assert answer.text.startswith("Nếu lỡ đưa mã OTP, gọi ngay tổng đài ngân hàng")
+
+
 def test_asked_to_say_it_again_the_tutor_answers_the_previous_question_again(built_settings: Settings):
     from tutor.types import Message
 

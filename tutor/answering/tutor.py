@@ -173,11 +173,24 @@ class Tutor:
         turn.hits = screen_hits(self.retriever.retrieve(query, self.k, level=turn.level.value, group=turn.group.value))
         turn.timings["retrieve_s"] = time.perf_counter() - turn.started
 
-    def _compose(self, turn: _Turn, query: str) -> tuple[str, list[Hit]] | None:
+    def _match_query(self, turn: _Turn) -> tuple[str, np.ndarray | None]:
+        """What the composer matches lesson lines against, and its vector when the library matches by meaning too.
+
+        The question as asked, also for a follow-up: retrieval searched it joined with the previous question, which
+        keeps the answer in that topic's lessons; inside them, "thế lỡ cài rồi thì sao" after a question about an
+        APK file wants the lines on what to do after installing, not those the first question's longer wording
+        matches. Follow-ups with their new question alone: gold set 1 4 → 5 of 8, gold3 2 → 4 of 15, none lost
+        (eval/results/composer_tuning.md)."""
+        assert self.composer is not None
+        query = turn.asked
+        dense = self.embed_query is not None and self.composer.library.dense
+        return query, (self.embed_query(query) if dense and self.embed_query is not None else None)
+
+    def _compose(self, turn: _Turn) -> tuple[str, list[Hit]] | None:
         """The composed answer's text and the hits it cites, or None when there is nothing to compose from."""
         if self.composer is None or not turn.hits:
             return None
-        vector = self.embed_query(query) if self.embed_query is not None and self.composer.library.dense else None
+        query, vector = self._match_query(turn)
         composition = self.composer.compose(query, turn.level, turn.hits, kind=turn.shape.kind, query_vector=vector)
         if composition is None:
             return None
@@ -192,10 +205,10 @@ class Tutor:
             return self.prompts.extractive_hint(quoted[0]), quoted[:1]
         return self.prompts.extractive(quoted, notice=notice), quoted
 
-    def _from_lessons(self, turn: _Turn, query: str, *, hint: bool = False) -> tuple[str, list[Hit], str]:
+    def _from_lessons(self, turn: _Turn, *, hint: bool = False) -> tuple[str, list[Hit], str]:
         """(text, cited hits, model) of the answer made from the lessons alone: composed, else quoted."""
         if self.mode != AnswerMode.QUOTED and not hint:
-            composed = self._compose(turn, query)
+            composed = self._compose(turn)
             if composed is not None:
                 return composed[0], composed[1], "composed"
         text, shown = self._quote(turn, hint=hint)
@@ -279,21 +292,21 @@ class Tutor:
             yield self._final(turn, self.prompts.refusal(), model="gate")
             return
         if self.mode == AnswerMode.GENERATED and self.chat_model is not None:
-            yield from self._generate(turn, query, history, hint=hint)
+            yield from self._generate(turn, history, hint=hint)
             return
-        text, shown, model = self._from_lessons(turn, query, hint=hint)
+        text, shown, model = self._from_lessons(turn, hint=hint)
         yield self._first_words(turn, text)
         if self.mode.uses_llm and self.chat_model is not None and model == "composed":
-            text, shown, model = self._enrich(turn, query, text, shown)
+            text, shown, model = self._enrich(turn, text, shown)
         yield self._final(turn, text, shown=shown, model=model, extra_hits=shown)
 
-    def _enrich(self, turn: _Turn, query: str, text: str, shown: list[Hit]) -> tuple[str, list[Hit], str]:
+    def _enrich(self, turn: _Turn, text: str, shown: list[Hit]) -> tuple[str, list[Hit], str]:
         """The composed answer improved by the model when it has a free slot and its work passes the checks; the
         composed answer (already on the learner's screen) otherwise."""
         assert self.chat_model is not None and self.composer is not None
         started = time.perf_counter()
         job = Enrichment(self.mode.value)
-        vector = self.embed_query(query) if self.embed_query is not None and self.composer.library.dense else None
+        query, vector = self._match_query(turn)
         candidates = (
             self.composer.candidates(query, turn.level, turn.hits, kind=turn.shape.kind, query_vector=vector)
             if job == Enrichment.SELECT
@@ -312,7 +325,7 @@ class Tutor:
             return render(composition, turn.asked, cited, budget), cited, f"composed+{job.value}"
         return result.text, shown, f"composed+{job.value}"
 
-    def _generate(self, turn: _Turn, query: str, history: Sequence[Message], *, hint: bool) -> Iterator[StreamEvent]:
+    def _generate(self, turn: _Turn, history: Sequence[Message], *, hint: bool) -> Iterator[StreamEvent]:
         """The model writes while the guard watches; anything it cannot do well is answered from the lessons."""
         assert self.chat_model is not None
         # The model sees the best passages only, trimmed: on two CPU cores every prompt token delays the
@@ -333,13 +346,13 @@ class Tutor:
         except LLMBusyError:
             # Every slot is taken: this learner gets the lessons' answer now instead of waiting in a queue.
             turn.timings["llm_busy"] = 1.0
-            text, lesson_hits, model = self._from_lessons(turn, query, hint=hint)
+            text, lesson_hits, model = self._from_lessons(turn, hint=hint)
             yield self._first_words(turn, text)
             yield self._final(turn, text, shown=lesson_hits, model=model, extra_hits=lesson_hits)
             return
         except LLMUnavailableError as exc:
             turn.timings["llm_error"] = 1.0
-            text, lesson_hits, model = self._from_lessons(turn, query, hint=hint)
+            text, lesson_hits, model = self._from_lessons(turn, hint=hint)
             if "first_token_s" not in turn.timings:
                 yield self._first_words(turn, text)
             yield self._final(
@@ -363,7 +376,7 @@ class Tutor:
             verdict = Verdict(False, guard.blocked, 0.0)
         turn.timings["grounded_share"] = verdict.grounded_share
         if not verdict.ok:
-            lesson_text, lesson_hits, model = self._from_lessons(turn, query, hint=hint)
+            lesson_text, lesson_hits, model = self._from_lessons(turn, hint=hint)
             yield self._final(
                 turn,
                 f"{NOTICE_REPLACED}\n\n{lesson_text}",
