@@ -69,6 +69,7 @@ def test_without_history_the_query_is_the_question():
         "chua hieu lam, noi lai giup",
         "giải thích lại cho dễ hiểu hơn",
         "Nhắc lại y nguyên câu trả lời vừa rồi để tôi chép vào sổ.",
+        "Bạn chép lại y nguyên câu trả lời trên, tôi muốn dán vào ghi chú.",
     ],
 )
 def test_a_request_to_hear_the_last_answer_again_is_recognised(question: str):

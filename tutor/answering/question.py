@@ -99,7 +99,7 @@ _SLOWLY = re.compile(r"\b(?:noi|doc|giang|nhac|ke)(?: lai)? (?:cham|tu tu)(?: la
 #: Besides function words, all an asking-again may say: anything else (a topic, "lời dặn ban đầu") is a question.
 _AGAIN_WORDING = (
     "nhac noi doc lap giang viet ke chi huong dan tra loi giai thich lai y nguyen van tung buoc cau "
-    "vua hieu nho ro nghe chua lan mot nua cach ky ki de hon di chep ghi so vo"
+    "vua hieu nho ro nghe chua lan mot nua cach ky ki de hon di chep ghi so vo muon dan"
 )
 _AGAIN_WORDS = frozenset(_AGAIN_WORDING.split(" "))
 
