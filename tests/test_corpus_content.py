@@ -97,7 +97,7 @@ def test_every_answerable_gold_item_points_to_a_real_section_whose_lesson_contai
 
 @pytest.mark.slow
 def test_hybrid_retrieval_finds_the_gold_lesson_in_the_top_5_for_90_percent(real_index):
-    from tutor.answering.tutor import retrieval_query
+    from tutor.answering.followup import retrieval_query
     from tutor.types import Message
     from tutor.wiring import build_tutor
 

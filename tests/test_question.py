@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tutor.answering.followup import retrieval_query
 from tutor.answering.question import Kind, asks_again, kind_of, leans_on_previous
-from tutor.answering.tutor import retrieval_query
 from tutor.types import Message
 
 HISTORY = [Message("user", "Làm sao kích hoạt VNeID mức 2?"), Message("assistant", "Bạn ra Công an xã…")]
@@ -29,7 +29,20 @@ def test_the_kind_of_a_question_is_read_from_its_folded_words(question: str, kin
 
 @pytest.mark.parametrize(
     "question",
-    ["thế còn iPhone thì sao?", "nếu nó gọi lại thì sao", "còn cái đó thì sao", "vậy làm tiếp thế nào", "rồi sao nữa"],
+    [
+        "thế còn iPhone thì sao?",
+        "nếu nó gọi lại thì sao",
+        "còn cái đó thì sao",
+        "vậy làm tiếp thế nào",
+        "rồi sao nữa",
+        # A step already done, an objection, "they" as the subject, or a bare question with no topic of its own.
+        "Bấm rồi mà nó không hiện gì cả",
+        "gui roi ma chua thay tra loi",
+        "Nhưng người ta nói là nhân viên ngân hàng thật mà",
+        "Nó bắt nhập số căn cước, có sao không?",
+        "mất bao lâu vậy",
+        "phải mang theo giấy gì",
+    ],
 )
 def test_a_follow_up_without_its_own_topic_leans_on_the_previous_turn(question: str):
     assert leans_on_previous(question)
@@ -43,6 +56,10 @@ def test_a_follow_up_without_its_own_topic_leans_on_the_previous_turn(question: 
         "cách nấu phở bò cho ngon",
         "làm sao chuyển tiền bằng mã QR ở chợ",
         "thế còn chuyện người ta gọi video giả mặt con tôi xin tiền thì nhận biết thế nào",
+        "Làm sao đặt vé xe khách online?",  # short, but opens a topic of its own
+        "Họ tên trên VNeID bị sai thì sửa thế nào?",  # "họ tên" is a name, not "they"
+        "cách chặn quảng cáo trên Facebook",
+        "Tôi muốn đăng ký chữ ký số cho công ty thì cần giấy tờ gì?",
     ],
 )
 def test_a_question_that_names_its_own_topic_is_searched_alone(question: str):

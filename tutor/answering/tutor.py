@@ -21,8 +21,9 @@ from tutor.answering.compose import Composer, cited_hits
 from tutor.answering.context import fit_passages
 from tutor.answering.echo import tidy_stream
 from tutor.answering.enrich import Enricher, Enrichment
+from tutor.answering.followup import retrieval_query
 from tutor.answering.prompts import Prompts
-from tutor.answering.question import QuestionShape, asks_again, leans_on_previous, shape_of
+from tutor.answering.question import QuestionShape, asks_again, shape_of
 from tutor.answering.render import render
 from tutor.errors import InvalidQuestionError, LLMBusyError, LLMUnavailableError
 from tutor.protocols import ChatModel, GateCheck, Retriever
@@ -69,16 +70,6 @@ def extract_passages(hits: Sequence[Hit], level: Level, n: int = EXTRACTIVE_PASS
     same = sorted((h for h in hits if h.chunk.lesson_id == best), key=lambda h: order.get(h.chunk.section_id, 9))
     others = [h for h in hits if h.chunk.lesson_id != best]
     return (same + others)[:n]
-
-
-def retrieval_query(question: str, history: Sequence[Message]) -> str:
-    """A follow-up that leans on the previous turn ("thế còn iPhone thì sao?") is searched with it; a question that
-    names its own topic is searched alone, so a scam question after a VNeID one finds the scam lesson."""
-    if not leans_on_previous(question):
-        return question
-    # "Nói lại đi" in between names nothing: the follow-up leans on the question before it.
-    previous = next((m.content for m in reversed(history) if m.role == "user" and not asks_again(m.content)), "")
-    return f"{previous}\n{question}" if previous else question
 
 
 @dataclass

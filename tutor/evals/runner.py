@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.answering.tutor import Tutor, retrieval_query
+from tutor.answering.followup import retrieval_query
+from tutor.answering.tutor import Tutor
 from tutor.evals.dataset import GoldItem
 from tutor.evals.records import (
     ITEMS_FILE,
