@@ -76,6 +76,42 @@ def test_bad_input_is_a_json_4xx_with_a_message(client: TestClient, payload: dic
         assert r.json()["message"]
 
 
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_an_anonymous_follow_up_is_understood_from_the_previous_questions_the_page_sends(client: TestClient, path: str):
+    def cited(body: dict) -> str:
+        r = client.post(path, json=body)
+        assert r.status_code == 200
+        out = r.json() if path == "/api/chat" else next(d for e, d in sse_events(r.text) if e == "answer")
+        return out["citations"][0]["lesson_id"]
+
+    follow_up = {"question": "còn nếu là iPhone thì sao"}
+    assert cited(follow_up) != "bat-wifi"  # alone, it names no topic
+    assert cited({**follow_up, "previous": ["mã OTP là gì", "Làm sao bật Wi-Fi trên điện thoại?"]}) == "bat-wifi"
+
+
+def test_personal_data_in_the_previous_questions_never_reaches_the_model(built_settings: Settings):
+    model = ScriptedChatModel(REPLY)
+    tutor = build_tutor(
+        built_settings.model_copy(update={"answer_mode": "generated"}), embedder=HashingEmbedder(), chat_model=model
+    )
+    client = TestClient(create_app(built_settings, tutor))
+    previous = ["số tôi là 0912345678, làm sao bật Wi-Fi trên điện thoại?", "!!!"]  # one with no words is left out
+    r = client.post("/api/chat", json={"question": "còn nếu là iPhone thì sao", "previous": previous})
+    assert r.status_code == 200
+    prompt = " ".join(m.content for m in model.calls[0])
+    assert "0912345678" not in prompt and "Wi-Fi" in prompt
+
+
+@pytest.mark.parametrize(
+    ("previous", "said"),
+    [(["a", "b", "c", "d"], "quá 3 phần tử"), (["x" * 2001], "dài quá 2000 ký tự"), ("abc", "danh sách")],
+)
+def test_bad_previous_questions_are_a_422_that_says_what_is_wrong(client: TestClient, previous: object, said: str):
+    for path in ("/api/chat", "/api/chat/stream"):
+        r = client.post(path, json={"question": "wifi", "previous": previous})
+        assert r.status_code == 422 and "previous" in r.json()["message"] and said in r.json()["message"]
+
+
 def test_malformed_json_is_422_not_500(client: TestClient):
     r = client.post("/api/chat", content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and "message" in r.json()

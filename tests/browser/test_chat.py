@@ -122,6 +122,27 @@ def test_a_revoked_code_falls_back_to_anonymous_asking(open_page: Any, site: Sit
     page.locator(".turn.assistant").nth(1).locator("a.citation").first.wait_for()
 
 
+def test_without_a_code_a_follow_up_is_asked_with_the_conversations_previous_questions(
+    open_page: Any, site: Site
+) -> None:
+    page = open_page(PHONE, "/")
+
+    def asked(question: str, n: int) -> dict[str, Any]:
+        with page.expect_request(lambda r: r.url.endswith("/api/chat/stream")) as request:
+            _ask(page, question)
+        page.locator(".turn.assistant").nth(n).locator("a.citation").first.wait_for()
+        return json.loads(request.value.post_data)
+
+    assert asked("Làm sao bật Wi-Fi trên điện thoại?", 0)["previous"] == []
+    follow_up = asked("còn nếu là iPhone thì sao", 1)
+    assert follow_up["previous"] == ["Làm sao bật Wi-Fi trên điện thoại?"]
+    href = page.locator(".turn.assistant").nth(1).locator("a.citation").first.get_attribute("href")
+    assert href and href.startswith("/lessons/dien-thoai-ket-noi-wifi#")  # understood as a Wi-Fi question
+    page.locator("details.options > summary").click()
+    page.get_by_role("button", name="Bắt đầu cuộc trò chuyện mới").click()
+    assert asked("mã OTP là gì", 0)["previous"] == []  # a new conversation carries nothing over
+
+
 def test_the_header_folds_on_a_phone_and_stays_open_on_a_desktop(open_page: Any, site: Site, axe: Any) -> None:
     page = open_page(PHONE, "/")
     header = page.locator("header.top").bounding_box()

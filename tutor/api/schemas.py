@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from tutor.corpus.ingest import is_document_id
 from tutor.types import Answer, Group, Lesson, Level
 
+#: How many earlier questions an anonymous learner's page may send with a question: enough for "thế còn…" to lean on
+#: the one before it, and for a manipulation split over a few messages to be seen whole.
+PREVIOUS_QUESTIONS = 3
 _TRAINER_MATERIAL = "Tài liệu của tập huấn viên (đã nạp bằng `tutor ingest`), không phải bài học đã thẩm định."
 
 
@@ -17,6 +20,15 @@ class ChatRequest(BaseModel):
     question: str = Field(description="Câu hỏi của người học, tối đa 2.000 ký tự.", examples=["Làm sao bật Wi-Fi?"])
     level: Level = Field(default=Level.CO_BAN, description="Trình độ người học.")
     group: Group = Field(default=Group.NGUOI_DAN, description="Nhóm người học.")
+    previous: list[Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=list,
+        max_length=PREVIOUS_QUESTIONS,
+        description=(
+            "Các câu hỏi trước của người học trong cuộc trò chuyện này, cũ trước mới sau (tối đa 3), để hiểu câu hỏi"
+            " nối tiếp như 'thế còn iPhone thì sao?'. Máy chủ không lưu; có mã học viên thì dùng /api/sessions."
+        ),
+        examples=[["Làm sao bật Wi-Fi trên điện thoại?"]],
+    )
 
 
 class CitationOut(BaseModel):

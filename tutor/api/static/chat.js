@@ -5,6 +5,11 @@ const form = document.getElementById('ask'), thread = document.getElementById('t
       scroller = document.getElementById('scroller'), statusLine = document.getElementById('status'),
       send = document.getElementById('send');
 const SESSION = 'tutor.session';
+// Without a code nothing is saved on the server: the page keeps this conversation's questions and sends the last
+// few with each new one, so "thế còn iPhone thì sao?" is understood. Cleared with the conversation.
+const PREVIOUS = 3;
+let asked = [];
+function forget() { sessionStorage.removeItem(SESSION); thread.replaceChildren(); asked = []; }
 
 function syncDefaults() {
   // Without a code there is no placement or profile to follow: default to Cơ bản / người dân.
@@ -15,11 +20,11 @@ function syncDefaults() {
     sel.selectedIndex = anon ? 1 : 0;
   }
 }
-T.initTokenPanel(() => { sessionStorage.removeItem(SESSION); thread.replaceChildren(); syncDefaults(); });
+T.initTokenPanel(() => { forget(); syncDefaults(); });
 syncDefaults();
 
 document.getElementById('new-chat').addEventListener('click', () => {
-  sessionStorage.removeItem(SESSION); thread.replaceChildren(); statusLine.textContent = ''; form.question.focus();
+  forget(); statusLine.textContent = ''; form.question.focus();
 });
 
 function toBottom() { scroller.scrollTop = scroller.scrollHeight; }
@@ -103,8 +108,12 @@ async function ask(question, view) {
     error: e => { throw Object.assign(new Error(e.message), {status: 503}); },
   };
   const body = {question, level: form.level.value || null, group: form.group.value || null};
-  const anonymous = () => T.stream('/api/chat/stream',
-    {question, level: body.level || 'co-ban', group: body.group || 'nguoi-dan'}, handlers, {auth: false});
+  const anonymous = async () => {
+    const previous = asked.slice(-PREVIOUS);
+    await T.stream('/api/chat/stream',
+      {question, level: body.level || 'co-ban', group: body.group || 'nguoi-dan', previous}, handlers, {auth: false});
+    asked = [...asked, question].slice(-PREVIOUS);
+  };
   if (!T.token()) return anonymous();
   try {
     try {
