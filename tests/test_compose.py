@@ -460,3 +460,24 @@ def test_a_heading_is_never_added_alone_by_an_overlapping_span():
     lines = [line for s in comp.spans for line in s.lines]
     assert lines[0] == "Báo sai mật khẩu: gõ lại cẩn thận."
     assert "Không vào được mạng: tắt modem rồi bật lại." in lines and "Lỗi thường gặp:" not in lines
+
+
+@pytest.mark.parametrize("steps", [0.1, 0.0])
+def test_a_how_to_question_at_nang_cao_gets_the_lessons_steps(steps: float):
+    # The shipped Wi-Fi lesson: at Nâng cao its own section's harder lines (a tip for teaching others, a modem fix)
+    # filled "cách kết nối wifi" without a single step.
+    from tutor.corpus.load import load_lessons
+
+    lessons = load_lessons(ROOT / "corpus" / "lessons")
+    lesson = next(x for x in lessons if x.id == "dien-thoai-ket-noi-wifi")
+    chunks = chunk_lessons([lesson])
+    spans = [s for s in require_spans(ROOT / "corpus", lessons) if s.lesson_id == lesson.id]
+    library = AnswerLibrary([lesson], chunks, spans)
+    composer = Composer(library, ComposeWeights(steps=steps))
+    # Retrieval found the level sections; the steps section is a sibling the composer may take lines from.
+    found = {"nang-cao": 1.0, "trung-cap": 0.9, "co-ban": 0.8}
+    hits = [Hit(c, found[c.section_id]) for c in chunks if c.section_id in found]
+    comp = composer.compose("cách kết nối wifi cho điện thoại", Level.NANG_CAO, hits, kind=Kind.HOWTO)
+    assert comp is not None
+    shown = {s.section_id for s in comp.spans}
+    assert ("cac-buoc" in shown) == (steps > 0)

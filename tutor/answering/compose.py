@@ -29,6 +29,8 @@ from tutor.types import Chunk, Hit, Level
 
 #: The section every lesson closes with: its safety rules ("Lưu ý an toàn").
 RULE_SECTION = "luu-y-an-toan"
+#: The numbered steps every how-to lesson carries ("Các bước").
+STEPS_SECTION = "cac-buoc"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class ComposeWeights:
     #: Added, for a yes/no question ("có nên…không"), to a span of the lesson's safety-rule section: the learner
     #: asked whether to do something, and the rule is the answer.
     rule: float = 0.2
+    #: Added, for a how-to question ("làm sao…", "cách…"), to a span of the lesson's steps section: at Nâng cao the
+    #: harder lines of the level's own section (a tip for teaching others, a modem fix) otherwise filled "cách kết nối
+    #: wifi" without a single step. 0.1: no pass changes on gold set 1 or gold3, opens on a key point 156 → 156 and
+    #: 65 → 67 (eval/results/composer_tuning.md).
+    steps: float = 0.1
     #: When a trainer's document answers by itself and another document comes within this much of its retrieval
     #: score (the best hit scores 1) and answers by itself too, retrieval cannot tell the two apart (on document
     #: sets written apart the right page is second for 11-13% of questions): the answer stands on the first and
@@ -152,6 +159,8 @@ class Composer:
                 own += w.section * section_score.get((lesson_id, span.section_id), 0.0)
                 if kind == Kind.YESNO and span.section_id == RULE_SECTION:
                     own += w.rule
+                if kind == Kind.HOWTO and span.section_id == STEPS_SECTION:
+                    own += w.steps
                 if level == Level.CO_BAN:
                     own -= w.plain * self.library.relative_difficulty(i)
                 elif level in (Level.NANG_CAO, Level.CHUYEN_SAU):
