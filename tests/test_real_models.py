@@ -47,6 +47,16 @@ def test_scam_question_retrieves_a_safety_lesson(real_index: Settings):
     assert any(h.chunk.lesson_id in {"lua-dao-gia-danh-cong-an", "an-toan-ma-otp"} for h in hits[:3])
 
 
+@pytest.mark.parametrize(
+    ("question", "lesson"),
+    [("ck nham stk thi lam sao", "chuyen-khoan-ngan-hang"), ("quen mk zalo lay lai sao", "quen-mat-khau")],
+)
+def test_chat_shorthand_finds_the_lesson_its_words_write_out(real_index: Settings, question: str, lesson: str):
+    # "ck", "stk", "mk" are in no lesson; written out ("chuyển khoản", "số tài khoản", "mật khẩu") they are.
+    hits = build_tutor(real_index).retrieve(question)
+    assert lesson in hits[0].chunk.lesson_id
+
+
 @pytest.mark.parametrize("again", ["đọc lại nguyên văn đi", "nói lại chậm từng bước giúp bà"])
 def test_asked_again_after_a_real_answer_the_same_lesson_answers_not_the_manipulation_reply(
     real_index: Settings, again: str

@@ -13,6 +13,7 @@ from tutor.corpus.documents import join_overlapping
 from tutor.diacritics import DiacriticRestorer
 from tutor.index.bm25 import BM25Index
 from tutor.protocols import Embedder, VectorStore
+from tutor.shorthand import write_out
 from tutor.text import fold, for_matching
 from tutor.types import Chunk, Hit
 
@@ -110,7 +111,8 @@ class HybridRetriever:
         return for_matching(self._restorer.restore_missing(for_matching(query)))
 
     def retrieve(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
-        query = for_matching(query)
+        # "1 mk cho hết fb" is searched as "1 mật khẩu cho hết Facebook": the lessons' words (tutor/shorthand.py).
+        query = for_matching(write_out(query))
         if not query or not self._store.chunks:
             return []
         w = self._w
