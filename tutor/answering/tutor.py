@@ -21,9 +21,9 @@ from tutor.answering.compose import Composer, cited_hits
 from tutor.answering.context import fit_passages
 from tutor.answering.echo import tidy_stream
 from tutor.answering.enrich import Enricher, Enrichment
-from tutor.answering.followup import retrieval_query
+from tutor.answering.followup import asked_again, retrieval_query
 from tutor.answering.prompts import Prompts
-from tutor.answering.question import QuestionShape, asks_again, shape_of
+from tutor.answering.question import QuestionShape, shape_of
 from tutor.answering.render import render
 from tutor.errors import InvalidQuestionError, LLMBusyError, LLMUnavailableError
 from tutor.protocols import ChatModel, GateCheck, Retriever
@@ -91,25 +91,6 @@ class _Turn:
         self.asked = self.asked or self.question
 
 
-def asked_again(question: str, history: Sequence[Message]) -> tuple[str, Sequence[Message]] | None:
-    """The previous question and the history before it, when `question` only asks to hear that answer again ("nói
-    lại chậm từng bước"); None otherwise, or with nothing asked before. The previous question goes through the gate
-    and retrieval again like any question, so a history written by the client earns nothing it would not earn asked
-    directly."""
-    if not asks_again(question):
-        return None
-    # Asked again twice ("nói lại đi", then "bà chưa nhớ"): the question both ask about.
-    at = next(
-        (
-            i
-            for i in range(len(history) - 1, -1, -1)
-            if history[i].role == "user" and not asks_again(history[i].content)
-        ),
-        None,
-    )
-    return None if at is None else (history[at].content, history[:at])
-
-
 # eq=False and repr=False: a Tutor is one service object, compared and shown by identity like any other.
 @dataclass(eq=False, repr=False)
 class Tutor:
@@ -174,8 +155,8 @@ class Tutor:
         (eval/results/composer_tuning.md)."""
         assert self.composer is not None
         query = turn.asked
-        dense = self.embed_query is not None and self.composer.library.dense
-        return query, (self.embed_query(query) if dense and self.embed_query is not None else None)
+        vector = self.embed_query(query) if self.embed_query is not None and self.composer.library.dense else None
+        return query, vector
 
     def _compose(self, turn: _Turn) -> tuple[str, list[Hit]] | None:
         """The composed answer's text and the hits it cites, or None when there is nothing to compose from."""

@@ -28,9 +28,6 @@ SKIP_CODES = (
     "duplicate",
 )
 
-# `doc_id_for`'s shape; store.py checks manifest entries against it too.
-DOC_ID = DOCUMENT_ID
-
 
 @dataclass(frozen=True)
 class Skipped:
@@ -113,7 +110,7 @@ def parse_chunk_id(chunk_id: str) -> tuple[str, str, int]:
     """Split `doc-<hash>#<section-id>/<i>` into (doc id, section id, index); ValueError if it is not one."""
     doc_id, sep, rest = chunk_id.partition("#")
     section_id, slash, index = rest.rpartition("/")
-    if not sep or not slash or not DOC_ID.match(doc_id) or not section_id or not index.isdigit():
+    if not sep or not slash or not DOCUMENT_ID.match(doc_id) or not section_id or not index.isdigit():
         raise ValueError(f"not an ingested chunk id: {chunk_id!r}")
     return doc_id, section_id, int(index)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tutor.atomic_file import replace_file
-from tutor.corpus.ingest.report import DOC_ID, IngestedDoc, IngestReport, SectionRef
+from tutor.corpus.ingest.report import IngestedDoc, IngestReport, SectionRef
 from tutor.errors import CorpusError
-from tutor.types import Chunk
+from tutor.types import DOCUMENT_ID, Chunk
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -74,7 +74,7 @@ def _read_manifest(directory: Path) -> list[dict[str, Any]]:
         if not isinstance(entries, list):
             raise TypeError("documents is not a list")
         for entry in entries:
-            if not DOC_ID.match(str(entry["doc_id"])) or not _CHUNK_FILE.match(str(entry["file"])):
+            if not DOCUMENT_ID.match(str(entry["doc_id"])) or not _CHUNK_FILE.match(str(entry["file"])):
                 raise ValueError(f"bad entry {entry.get('doc_id')!r}")
             int(entry["chunks"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
