@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tutor.answering.compose import Composer, ComposeWeights, cited_hits, with_budget
+from tutor.answering.compose import Composer, ComposeWeights, cited_hits, defines_shown, with_budget
 from tutor.answering.documents import DOCUMENT_LEXICAL, DOCUMENT_SIMILARITY
+from tutor.answering.handover import handover_kinds
 from tutor.answering.library import AnswerLibrary
 from tutor.answering.question import Kind
-from tutor.answering.render import lead_for, render
+from tutor.answering.render import lead_for, render, unnumber_lone_steps
 from tutor.corpus.answers import AnswerSpan, load_answer_spans, plain_line, require_spans
 from tutor.corpus.chunk import chunk_lessons
 from tutor.errors import CorpusError
@@ -481,3 +482,95 @@ def test_a_how_to_question_at_nang_cao_gets_the_lessons_steps(steps: float):
     assert comp is not None
     shown = {s.section_id for s in comp.spans}
     assert ("cac-buoc" in shown) == (steps > 0)
+
+
+def _shipped(lesson_id: str) -> tuple[AnswerLibrary, list[Chunk]]:
+    """The library of every shipped lesson (spans are scored against all of them) and one lesson's chunks."""
+    from tutor.corpus.load import load_lessons
+
+    lessons = load_lessons(ROOT / "corpus" / "lessons")
+    chunks = chunk_lessons(lessons)
+    library = AnswerLibrary(lessons, chunks, require_spans(ROOT / "corpus", lessons))
+    return library, [c for c in chunks if c.lesson_id == lesson_id]
+
+
+@pytest.mark.parametrize("in_use", [True, False])
+def test_a_how_to_answer_neither_opens_on_a_definition_nor_defines_words_it_does_not_use(in_use: bool):
+    # The shipped call-blocking lesson: "cách chặn số điện thoại lạ" opened on "Chặn: không cho một số điện thoại…"
+    # and went on with "5656: đầu số…", a number the answer never mentioned, before any step.
+    library, chunks = _shipped("dien-thoai-chan-cuoc-goi")
+    # What retrieval found for it: the Cơ bản and Trung cấp sections.
+    found = {"co-ban": 1.0, "trung-cap": 0.87}
+    hits = [Hit(c, found[c.section_id]) for c in chunks if c.section_id in found]
+    question = "cách chặn số điện thoại lạ"
+    comp = Composer(library, ComposeWeights(glossary_in_use=in_use)).compose(
+        question, Level.CO_BAN, hits, kind=Kind.HOWTO
+    )
+    assert comp is not None
+    glossary = [s for s in comp.spans if s.section_id == "tu-kho"]
+    others = [s for s in comp.spans if s.section_id != "tu-kho"]
+    if in_use:
+        assert comp.spans[0].section_id != "tu-kho"
+        assert all(defines_shown(s, question, others) for s in glossary)
+    else:
+        assert comp.spans[0].section_id == "tu-kho"
+
+
+def test_a_glossary_line_joins_only_when_its_term_is_read_in_the_question_or_the_answer():
+    library, _ = _shipped("dien-thoai-chan-cuoc-goi")
+    entry = next(s for s in library.spans if s.section_id == "tu-kho" and s.lines[0].startswith("5656:"))
+    dnc = next(s for s in library.spans if s.section_id == "tu-kho" and "(DNC)" in s.lines[0])
+    steps = next(s for s in library.spans if s.section_id == "cac-buoc" and any("5656" in x for x in s.lines))
+    assert defines_shown(entry, "chặn số lạ", [steps])
+    assert defines_shown(entry, "5656 la so gi", [])
+    assert not defines_shown(entry, "chặn số lạ", [])
+    # Either name of a term counts, and only as a whole word: "DNC" inside "DNCX" does not.
+    assert defines_shown(dnc, "dang ky DNC the nao", []) and not defines_shown(dnc, "DNCX", [])
+    # Lines that are not glossary entries always may join.
+    assert defines_shown(steps, "", [])
+
+
+def test_a_step_shown_alone_loses_its_number_while_steps_in_sequence_keep_theirs():
+    lines = ["Ví điện tử khác tài khoản ngân hàng.", "7. Liên kết với tài khoản ngân hàng. [2]"]
+    assert unnumber_lone_steps(lines) == [
+        "Ví điện tử khác tài khoản ngân hàng.",
+        "Liên kết với tài khoản ngân hàng. [2]",
+    ]
+    steps = ["3. Chạm Gần đây.", "4. Chọn Chặn. [1]", "Không gọi lại số lạ. [2]", "11. Đăng nhập."]
+    assert unnumber_lone_steps(steps) == [
+        "3. Chạm Gần đây.",
+        "4. Chọn Chặn. [1]",
+        "Không gọi lại số lạ. [2]",
+        "Đăng nhập.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("có người gọi xưng công an đòi mã OTP", {"code"}),
+        ("đọc mã kích hoạt cho cán bộ", {"code"}),
+        ("nhân viên hỏi ma pin va so the", {"password", "card"}),
+        ("gửi ảnh cccd 2 mặt", {"id"}),
+        ("đổi mật khẩu Zalo thế nào", {"password"}),
+        ("cách chặn số điện thoại lạ", set()),
+    ],
+)
+def test_what_a_text_names_as_handed_over_is_read_by_kind_with_or_without_marks(text: str, kinds: set[str]):
+    assert handover_kinds(text) == kinds
+
+
+@pytest.mark.parametrize("other_handover", [0.3, 0.0])
+def test_a_question_about_a_code_is_not_answered_first_by_the_rule_about_an_id_photo(other_handover: float):
+    # The product's own example: the written question "người gọi xưng công an đòi ảnh căn cước có gửi không" shares
+    # six words with it, the OTP rule's "công an có hỏi mã otp không" four, and OTP is in too many questions to weigh.
+    library, chunks = _shipped("lua-dao-gia-danh-cong-an")
+    hits = [Hit(c, 1.0) for c in chunks]
+    weights = ComposeWeights(other_handover=other_handover)
+    comp = Composer(library, weights).compose("có người gọi xưng công an đòi mã OTP", Level.CO_BAN, hits)
+    assert comp is not None
+    opening = comp.spans[0].lines[0]
+    if other_handover:
+        assert "OTP" in opening
+    else:
+        assert opening.startswith("Không gửi ảnh căn cước")

@@ -24,13 +24,15 @@ import numpy as np
 from tutor.answering.documents import document_answers
 from tutor.answering.library import AnswerLibrary, Span
 from tutor.answering.question import Kind
-from tutor.text import has_diacritics, syllables
+from tutor.text import fold, has_diacritics, syllables
 from tutor.types import Chunk, Hit, Level
 
 #: The section every lesson closes with: its safety rules ("Lưu ý an toàn").
 RULE_SECTION = "luu-y-an-toan"
 #: The numbered steps every how-to lesson carries ("Các bước").
 STEPS_SECTION = "cac-buoc"
+#: The hard words every lesson closes with ("Từ khó"), one "term: meaning" line each.
+GLOSSARY_SECTION = "tu-kho"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,16 @@ class ComposeWeights:
     #: mạng" because their second half shares that line. Gold set 1: focused pass 183 → 185 of 285 (−2/+4), gold3
     #: 27 → 27, Cơ bản mean 76.0 → 76.3 syllables (eval/results/composer_tuning.md). False: such spans are skipped.
     pieces: bool = True
+    #: A glossary line ("Mạo danh: giả làm người khác") joins an answer only when its term is in the question or
+    #: in the lines already chosen: a definition of a word the learner never reads is one more line to get through
+    #: (`defines_shown`). Nor does one open a how-to answer. False: glossary lines join and open like any other.
+    glossary_in_use: bool = True
+    #: Share taken off a written question's match when it and its span name only other things to hand over than
+    #: the learner's question ("…đòi ảnh căn cước…" for "…đòi mã OTP"; tutor/answering/handover.py). 0.3: the
+    #: product's own example "có người gọi xưng công an đòi mã OTP" opens on "Công an không bao giờ hỏi mã OTP…"
+    #: instead of "Không gửi ảnh căn cước…"; no pass changes on gold set 1 or gold3, opens on a key point 157 → 158
+    #: and 66 → 66 (eval/results/composer_tuning.md). 0: off.
+    other_handover: float = 0.3
     #: Longest answer per level, in syllables: Cơ bản short and plain, Nâng cao may carry more detail.
     budget: tuple[tuple[Level, int], ...] = (
         (Level.CO_BAN, 80),
@@ -148,7 +160,7 @@ class Composer:
             lesson_score[hit.chunk.lesson_id] = max(lesson_score.get(hit.chunk.lesson_id, 0.0), rel)
             key = (hit.chunk.lesson_id, hit.chunk.section_id)
             section_score[key] = max(section_score.get(key, 0.0), rel)
-        match = self.library.lexical(query)
+        match = self.library.lexical(query, w.other_handover)
         if query_vector is not None and self.library.dense:
             match = (1 - w.dense) * match + w.dense * self.library.semantic(query_vector)
         scored: list[tuple[float, float, int]] = []
@@ -205,6 +217,7 @@ class Composer:
     ) -> list[Composition]:
         """Up to `n` compositions, each anchored on one of the best spans (no two anchors overlap), best first."""
         scored = self.score(query, query_vector, level, hits, kind)
+        w = self.weights
         kept = self.documents(hits)
         sources = set(kept)
         out: list[Composition] = []
@@ -218,12 +231,21 @@ class Composer:
             if len(kept) > 1 and span.lesson_id != kept[0]:
                 # Retrieval ranked the first document higher: the answer stands on it, the runner-up only adds.
                 continue
+            if (
+                w.glossary_in_use
+                and kind == Kind.HOWTO
+                and span.section_id == GLOSSARY_SECTION
+                and rank < len(scored) - 1
+            ):
+                # A definition never says how: "cách chặn số điện thoại lạ" opened on "Chặn: không cho một số…".
+                continue
             anchors.append(span)
-            out.append(self._around(rank, scored, level, kind, sources))
+            out.append(self._around(query, rank, scored, level, kind, sources))
         return out
 
     def _around(
         self,
+        query: str,
         rank: int,
         scored: Sequence[tuple[float, float, int]],
         level: Level,
@@ -268,6 +290,8 @@ class Composer:
             if not pieces or any(p.lines in {c.lines for c in chosen} for p in pieces):
                 continue  # help pages repeat whole paragraphs
             if used + sum(_count(p) for p in pieces) > budget:
+                continue
+            if w.glossary_in_use and not defines_shown(span, query, chosen):
                 continue
             chosen.extend(pieces)
             used += sum(_count(p) for p in pieces)
@@ -331,6 +355,18 @@ def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
     return sorted(block, key=lambda s: s.order) + sorted(
         rest, key=lambda s: (s.lesson_id != anchor.lesson_id, s.lesson_id, s.order)
     )
+
+
+def defines_shown(span: Span, question: str, shown: Sequence[Span]) -> bool:
+    """Whether a span may join an answer made of `shown` for `question`: any span that is not a glossary entry; a
+    glossary entry only when a term it defines (before its ":"; "Cuộc gọi rác, tin nhắn rác" and "Danh sách không
+    quảng cáo (DNC)" name two each) is a whole word of the question or of a shown line, accents folded."""
+    if span.section_id != GLOSSARY_SECTION or ":" not in span.lines[0]:
+        return True
+    head = fold(span.lines[0].split(":", 1)[0])
+    terms = [t.strip() for t in re.split(r"[,()]", head) if t.strip()]
+    said = fold(" ".join([question, *(line for s in shown for line in s.lines)]))
+    return any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", said) for t in terms)
 
 
 def cited_hits(composition: Composition, hits: Sequence[Hit]) -> list[Hit]:

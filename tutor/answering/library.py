@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
+from tutor.answering.handover import handover_kinds, names_only_others
 from tutor.corpus.answers import AnswerSpan, plain_line, section_lines
 from tutor.safety.advice import unsafe_advice
 from tutor.safety.injection import screen_text
@@ -154,6 +155,10 @@ class AnswerLibrary:
                 self._owner.append(i)
                 texts.append(question)
         self.texts = texts
+        # What each written question is about, with its span's lines: a question that says only "mã" about a span
+        # whose lines say "mã OTP" is about the code.
+        said = [handover_kinds(" ".join(span.lines)) for span in spans]
+        self._handover = [handover_kinds(t) | said[o] for t, o in zip(texts, self._owner, strict=True)]
         corpus = [lexical_tokens(t) or ["_"] for t in texts]
         self._vocab = {tok for doc in corpus for tok in doc}
         self._bm25 = bm25s.BM25()
@@ -218,13 +223,19 @@ class AnswerLibrary:
     def spans_of(self, lesson_id: str) -> list[int]:
         return self._by_lesson.get(lesson_id, [])
 
-    def lexical(self, query: str) -> np.ndarray:
-        """Each span's best BM25 score among its questions, scaled so the best span scores 1."""
+    def lexical(self, query: str, other_handover: float = 0.0) -> np.ndarray:
+        """Each span's best BM25 score among its questions, scaled so the best span scores 1. With `other_handover`,
+        a question that, with its span's lines, names only other things to hand over than the query does
+        (tutor/answering/handover.py) scores that share less."""
         best = np.zeros(len(self.spans), dtype=np.float32)
         toks = [t for t in lexical_tokens(query) if t in self._vocab]
         if not toks or not self.texts:
             return best
         scores = np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+        asked = handover_kinds(query) if other_handover else frozenset()
+        if asked:
+            other = np.fromiter((names_only_others(asked, w) for w in self._handover), dtype=bool, count=len(scores))
+            scores = np.where(other, scores * (1.0 - other_handover), scores).astype(np.float32)
         np.maximum.at(best, self._owner_arr, scores)
         top = float(best.max())
         return best / top if top > 0 else best

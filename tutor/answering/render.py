@@ -19,6 +19,8 @@ _LEADS = (
     (re.compile(r"\b(?:co an toan|an toan khong|an toan ko)\b"), "Không an toàn."),
 )
 _PROHIBITION = re.compile(r"^(?:khong|dung|tuyet doi khong|chang|cho|cam)\b")
+#: A numbered step of a lesson's "Các bước" ("7. Liên kết với tài khoản ngân hàng…").
+_STEP = re.compile(r"^(\d+)[.)]\s+")
 
 
 def lead_for(question: str, kind: Kind, first_line: str) -> str | None:
@@ -65,6 +67,28 @@ def render(composition: Composition, question: str, cited: Sequence[Hit], budget
         out += lines
     if not out:
         return ""
+    out = unnumber_lone_steps(out)
     first = composition.spans[0].lines[0]
     lead = lead_for(question, composition.kind, first)
     return "\n".join([lead, *out] if lead else out)
+
+
+def unnumber_lone_steps(lines: Sequence[str]) -> list[str]:
+    """The lines with the number taken off a step shown without the step before or after it: "7. Liên kết…" alone
+    reads as if six steps were missing, while the line itself is a complete instruction (the citation opens the
+    whole list). Steps shown in sequence ("3.", "4.") keep their numbers."""
+
+    def number(line: str) -> int | None:
+        found = _STEP.match(line)
+        return int(found.group(1)) if found else None
+
+    out = list(lines)
+    for i, line in enumerate(lines):
+        n = number(line)
+        if n is None:
+            continue
+        before = number(lines[i - 1]) if i > 0 else None
+        after = number(lines[i + 1]) if i + 1 < len(lines) else None
+        if before != n - 1 and after != n + 1:
+            out[i] = _STEP.sub("", line, count=1)
+    return out
