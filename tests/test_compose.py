@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -574,3 +575,19 @@ def test_a_question_about_a_code_is_not_answered_first_by_the_rule_about_an_id_p
         assert "OTP" in opening
     else:
         assert opening.startswith("Không gửi ảnh căn cước")
+
+
+@pytest.mark.parametrize("repeats", [0.7, 1.1])
+def test_a_companion_that_repeats_the_steps_already_shown_gives_way(repeats: float):
+    # The shipped Wi-Fi lesson at Cơ bản: the numbered steps, then the level section's list of the same steps
+    # ("Chạm Kết nối (iPhone: Tham gia)" twice).
+    library, chunks = _shipped("dien-thoai-ket-noi-wifi")
+    found = {"cac-buoc": 1.0, "co-ban": 0.95, "trung-cap": 0.9}
+    hits = [Hit(c, found[c.section_id]) for c in chunks if c.section_id in found]
+    comp = Composer(library, ComposeWeights(repeats=repeats)).compose(
+        "Cách kết nối điện thoại vào mạng Wi-Fi ở nhà?", Level.CO_BAN, hits, kind=Kind.HOWTO
+    )
+    assert comp is not None
+    lines = [re.sub(r"^\d+\. ", "", line) for s in comp.spans for line in s.lines]
+    twice = {line for line in lines if lines.count(line) > 1}
+    assert bool(twice) == (repeats > 1)
