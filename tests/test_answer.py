@@ -231,3 +231,18 @@ def test_a_copied_passage_header_is_shown_as_a_citation_header_and_the_copied_qu
     assert isinstance(answer, Answer) and answer.model == "scripted" and answer.notice is None
     assert shown.startswith('Theo bài "Mã OTP" (mục Cơ bản) [1]:\n') and "Đoạn [1]" not in shown
     assert "Câu hỏi:" not in shown and answer.text == shown.strip()
+
+
+def test_search_hands_the_composer_a_deeper_pool_and_keeps_k_hits(built_settings: Settings):
+    tutor = _tutor(built_settings, None)
+    asked: list[int] = []
+    real = tutor.retriever.retrieve
+
+    def spy(query: str, k: int, **kw: str | None) -> list:
+        asked.append(k)
+        return real(query, k, **kw)
+
+    tutor.retriever.retrieve = spy  # type: ignore[method-assign]
+    hits = tutor.search("có người xưng công an đòi mã OTP", 4)
+    assert tutor.composer is not None and asked == [tutor.composer.weights.pool]
+    assert 0 < len(hits) <= 4

@@ -591,3 +591,33 @@ def test_a_companion_that_repeats_the_steps_already_shown_gives_way(repeats: flo
     lines = [re.sub(r"^\d+\. ", "", line) for s in comp.spans for line in s.lines]
     twice = {line for line in lines if lines.count(line) > 1}
     assert bool(twice) == (repeats > 1)
+
+
+def _two_lessons() -> tuple[AnswerLibrary, Chunk, Chunk]:
+    lessons = [OTP, WIFI]
+    chunks = chunk_lessons(lessons)
+    library = AnswerLibrary(lessons, chunks, [*SPANS, *WIFI_SPANS])
+    otp = next(c for c in chunks if c.lesson_id == "an-toan-otp" and c.section_id == "co-ban")
+    wifi = next(c for c in chunks if c.lesson_id == "ket-noi-wifi" and c.section_id == "co-ban")
+    return library, otp, wifi
+
+
+@pytest.mark.parametrize("questions", [0.1, 0.0])
+def test_a_lesson_whose_written_question_matches_moves_ahead_of_a_close_hit(questions: float):
+    library, otp, wifi = _two_lessons()
+    hits = [Hit(wifi, 0.90), Hit(otp, 0.85)]
+    ranked = Composer(library, ComposeWeights(questions=questions)).rerank(
+        "có nên đọc mã OTP cho người gọi không", hits, 2
+    )
+    assert [h.chunk.lesson_id for h in ranked] == (
+        ["an-toan-otp", "ket-noi-wifi"] if questions else ["ket-noi-wifi", "an-toan-otp"]
+    )
+
+
+def test_re_ranking_keeps_k_hits_and_a_trainers_document_that_answers_keeps_first_place():
+    library, otp, wifi = _two_lessons()
+    page = _page("Mã OTP của ngân hàng gửi qua tin nhắn.")
+    composer = Composer(library, ComposeWeights(questions=0.1))
+    answering = Hit(page, 0.90, similarity=DOCUMENT_SIMILARITY + 0.01)
+    ranked = composer.rerank("có nên đọc mã OTP cho người gọi không", [answering, Hit(otp, 0.85), Hit(wifi, 0.8)], 2)
+    assert [h.chunk.lesson_id for h in ranked] == [page.lesson_id, "an-toan-otp"]

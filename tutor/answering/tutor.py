@@ -136,13 +136,22 @@ class Tutor:
         return redact(cleaned)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
-        return screen_hits(self.retriever.retrieve(self.validate(question), k or self.k))
+        return self.search(self.validate(question), k or self.k)
+
+    def search(self, query: str, k: int, *, level: str | None = None, group: str | None = None) -> list[Hit]:
+        """The `k` passages an answer to `query` (already validated) stands on: retrieval's hits, screened, then
+        re-ranked by the lessons' written questions when there is a composer (`Composer.rerank`)."""
+        if self.composer is None:
+            return screen_hits(self.retriever.retrieve(query, k, level=level, group=group))
+        pool = max(k, self.composer.weights.pool) if self.composer.weights.questions > 0 else k
+        # Instructions planted in a passage never reach the prompt, the answer or the passages shown.
+        hits = screen_hits(self.retriever.retrieve(query, pool, level=level, group=group))
+        return self.composer.rerank(query, hits, k)
 
     # -- the steps ---------------------------------------------------------------------------------------------
 
     def _retrieve(self, turn: _Turn, query: str) -> None:
-        # Instructions planted in a passage never reach the prompt, the answer or the passages shown.
-        turn.hits = screen_hits(self.retriever.retrieve(query, self.k, level=turn.level.value, group=turn.group.value))
+        turn.hits = self.search(query, self.k, level=turn.level.value, group=turn.group.value)
         turn.timings["retrieve_s"] = time.perf_counter() - turn.started
 
     def _match_query(self, turn: _Turn) -> tuple[str, np.ndarray | None]:

@@ -108,9 +108,9 @@ def run_item(tutor: Tutor, item: GoldItem, depth: int = RANKING_DEPTH) -> ItemRe
         total = time.perf_counter() - t0
         if answer is None:
             raise RuntimeError("Tutor.stream kết thúc mà không có câu trả lời")
-        # The same retriever and query rewrite as the answer, only deeper; fusion makes the first k identical.
+        # The same search and query rewrite as the answer, only deeper.
         query = retrieval_query(tutor.validate(item.question), history)
-        ranking = tutor.retriever.retrieve(query, max(depth, tutor.k))
+        ranking = tutor.search(query, max(depth, tutor.k), level=item.level.value, group=item.group.value)
     except Exception as exc:  # noqa: BLE001 - a crashed item is data, the run goes on
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return ItemRecord(**_base(item), error=tb, total_s=time.perf_counter() - t0)
