@@ -14,7 +14,7 @@ from tutor.answering.documents import DOCUMENT_LEXICAL, DOCUMENT_SIMILARITY
 from tutor.answering.handover import handover_kinds
 from tutor.answering.library import AnswerLibrary
 from tutor.answering.question import Kind
-from tutor.answering.render import lead_for, render, unnumber_lone_steps
+from tutor.answering.render import lead_for, render, unnumber_lone_steps, without_dangling_heading
 from tutor.corpus.answers import AnswerSpan, load_answer_spans, plain_line, require_spans
 from tutor.corpus.chunk import chunk_lessons
 from tutor.errors import CorpusError
@@ -621,3 +621,14 @@ def test_re_ranking_keeps_k_hits_and_a_trainers_document_that_answers_keeps_firs
     answering = Hit(page, 0.90, similarity=DOCUMENT_SIMILARITY + 0.01)
     ranked = composer.rerank("có nên đọc mã OTP cho người gọi không", [answering, Hit(otp, 0.85), Hit(wifi, 0.8)], 2)
     assert [h.chunk.lesson_id for h in ranked] == [page.lesson_id, "an-toan-otp"]
+
+
+def test_a_heading_whose_list_is_not_shown_is_dropped_and_one_followed_by_its_list_kept():
+    paragraph = "Kẻ gian dán đè mã QR lên mã thật. Cách phòng:"
+    assert without_dangling_heading(["Không quét mã lạ.", paragraph], continued=False) == [
+        "Không quét mã lạ.",
+        "Kẻ gian dán đè mã QR lên mã thật.",
+    ]
+    assert without_dangling_heading(["Lỗi thường gặp:"], continued=False) == []
+    assert without_dangling_heading([paragraph], continued=True) == [paragraph]
+    assert without_dangling_heading(["Không quét mã lạ."], continued=False) == ["Không quét mã lạ."]

@@ -58,8 +58,18 @@ def render(composition: Composition, question: str, cited: Sequence[Hit], budget
     index = {section_key(h.chunk): n for n, h in enumerate(cited, start=1)}
     out: list[str] = []
     left = budget
-    for span in composition.spans:
+    spans = composition.spans
+    for n, span in enumerate(spans):
         lines = _trim(span.lines, left) if left > 0 else []
+        following = spans[n + 1] if n + 1 < len(spans) else None
+        whole = len(lines) == len(span.lines)
+        continued = (
+            whole
+            and following is not None
+            and (following.lesson_id, following.section_id, following.first)
+            == (span.lesson_id, span.section_id, span.last + 1)
+        )
+        lines = without_dangling_heading(lines, continued=continued)
         if not lines:
             continue
         left -= sum(len(syllables(line)) for line in lines)
@@ -92,3 +102,15 @@ def unnumber_lone_steps(lines: Sequence[str]) -> list[str]:
         if before != n - 1 and after != n + 1:
             out[i] = _STEP.sub("", line, count=1)
     return out
+
+
+def without_dangling_heading(lines: Sequence[str], *, continued: bool) -> list[str]:
+    """The lines without a closing "Cách phòng:" whose list is not shown after it (the budget cut it, or the span
+    ended there): a heading with nothing under it says nothing. A heading line alone goes; a paragraph ending in one
+    loses that last sentence. Kept when the next span shown is the list that continues it."""
+    if continued or not lines or not lines[-1].rstrip().endswith(":"):
+        return list(lines)
+    parts = sentences(lines[-1])
+    if len(parts) > 1:
+        return [*lines[:-1], " ".join(parts[:-1])]
+    return list(lines[:-1])
