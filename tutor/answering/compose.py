@@ -7,9 +7,11 @@ budget allows, so an answer can carry both the steps and the one safety rule. Li
 what the learner reads is exactly what trainers vetted, and the citation opens where it came from; the best span
 comes first and the others follow in the lesson's order (`answer_order`). When retrieval ranks a trainer's document
 first and it answers by itself, the answer comes from that document, joined by the best span of a second document
-retrieval could not tell from it.
+retrieval could not tell from it. Before any of this, `rerank` lets the same written questions reorder what retrieval
+found, so the lesson whose questions sound like the learner's comes first.
 
-Weights were chosen on the first gold set only (eval/tune_composer.py, eval/results/composer_tuning.md).
+Weights were chosen on the first gold set and checked on a blind dev set (eval/tune_composer.py,
+eval/results/composer_tuning.md).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class ComposeWeights:
     repeats: float = 0.7
     #: Retrieval's hits are re-ranked by this times the best match between the question and the written questions
     #: of each hit's lesson (`Composer.rerank`): the 5,860 questions written the way learners ask are a second way to
-    #: find the lesson ("điện thoại bị mất thì phải làm gì" found the lesson on what to do after a scam). 0.1: the
+    #: find the lesson ("bạn tôi nhắn facebook mượn 5 triệu" found the lesson on fake prize links). 0.1: the
     #: answer's first lesson covers the key points for 239 → 251 of 285 items on gold set 1 and 78 → 80 of 115 on
     #: gold3, focused pass 187 → 189 and 31 → 31 (eval/results/retrieval_tuning.md). 0: retrieval's order.
     questions: float = 0.1

@@ -13,7 +13,7 @@ import re
 
 from tutor.text import fold
 
-# Accent-folded; "cccd" and "mk" are how learners type (tutor/shorthand.py writes "mk" out only where it is a password).
+# Accent-folded; "cccd", "stk" and "pass" are how learners type them.
 _KINDS = {
     "code": r"otp|smart ?otp|ma xac (?:thuc|nhan|minh)|ma kich hoat|ma giao dich",
     "password": r"mat khau|mat ma|password|pass|passcode|ma bao ve|ma pin|pin|ma so bi mat|ma bi mat|so bi mat",
