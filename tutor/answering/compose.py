@@ -137,6 +137,11 @@ def _adjacent(span: Span, anchor: Span) -> bool:
     return span.first == anchor.last + 1 or span.last == anchor.first - 1
 
 
+def continues(span: Span, before: Span) -> bool:
+    """`span` starts on the line right after `before` ends, in the same section: the rest of its list or point."""
+    return (span.lesson_id, span.section_id, span.first) == (before.lesson_id, before.section_id, before.last + 1)
+
+
 def _count(span: Span) -> int:
     return sum(len(syllables(line)) for line in span.lines)
 
@@ -385,7 +390,7 @@ def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
                 continue
             # What continues the anchor stays with it (the rest of a list cut by the span boundaries); numbered
             # steps also bring the steps before them, so the sequence reads in order.
-            follows = any(_adjacent(span, b) and span.first > b.last for b in block)
+            follows = any(continues(span, b) for b in block)
             if follows or (numbered and any(_adjacent(span, b) for b in block)):
                 block.append(span)
                 grew = True

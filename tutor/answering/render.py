@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.answering.compose import Composition, section_key
+from tutor.answering.compose import Composition, continues, section_key
 from tutor.answering.question import Kind
 from tutor.text import fold, sentences, syllables
 from tutor.types import Hit
@@ -61,14 +61,8 @@ def render(composition: Composition, question: str, cited: Sequence[Hit], budget
     spans = composition.spans
     for n, span in enumerate(spans):
         lines = _trim(span.lines, left) if left > 0 else []
-        following = spans[n + 1] if n + 1 < len(spans) else None
-        whole = len(lines) == len(span.lines)
-        continued = (
-            whole
-            and following is not None
-            and (following.lesson_id, following.section_id, following.first)
-            == (span.lesson_id, span.section_id, span.last + 1)
-        )
+        # A heading is answered when its span is shown whole and the next span shown goes on from it.
+        continued = len(lines) == len(span.lines) and n + 1 < len(spans) and continues(spans[n + 1], span)
         lines = without_dangling_heading(lines, continued=continued)
         if not lines:
             continue
