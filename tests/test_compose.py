@@ -249,22 +249,37 @@ def test_a_close_runner_up_that_does_not_answer_by_itself_adds_nothing():
 
 
 @pytest.mark.parametrize(
-    ("question", "lead"),
+    ("question", "rule", "lead"),
     [
-        ("có nên đọc mã otp cho nhân viên ngân hàng không", "Không nên."),
-        ("cho mượn tài khoản ngân hàng được không", "Không nên."),
-        ("wifi quán cà phê có an toàn không", "Không an toàn."),
+        ("có nên đọc mã otp cho nhân viên ngân hàng không", "Không bao giờ đọc mã OTP cho ai.", "Không nên."),
+        ("cho mượn tài khoản ngân hàng được không", "Không cho mượn tài khoản ngân hàng.", "Không nên."),
+        ("wifi quán cà phê có an toàn không", "Không chuyển tiền khi dùng Wi-Fi quán cà phê.", "Không an toàn."),
         # "Is it a problem?": a bare "Không." would say the opposite of the rule, so no lead word.
-        ("chuyển khoản bằng wifi quán có sao không", None),
+        ("chuyển khoản bằng wifi quán có sao không", "Không chuyển khoản khi dùng Wi-Fi quán.", None),
     ],
 )
-def test_a_yes_no_question_answered_by_a_rule_starts_with_the_plain_answer(question: str, lead: str | None):
-    assert lead_for(question, Kind.YESNO, "Không bao giờ đưa mã OTP cho ai.") == lead
+def test_a_yes_no_question_answered_by_a_rule_starts_with_the_plain_answer(question: str, rule: str, lead: str | None):
+    assert lead_for(question, Kind.YESNO, rule) == lead
 
 
 def test_no_lead_when_the_line_is_not_a_prohibition_or_the_question_not_yes_no():
     assert lead_for("có nên đăng ký vneid không", Kind.YESNO, "Tài khoản mức 1 tự đăng ký ở nhà.") is None
     assert lead_for("làm sao đăng ký vneid", Kind.HOWTO, "Không cần ra công an.") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        # The rule is about something else: "Không nên." would forbid what was asked.
+        ("canva làm thiệp mời đám cưới được ko", "Không nhập mật khẩu, mã OTP vào trang mở từ link lạ."),
+        ("gia han bhyt ho gia dinh online duoc ko", "Không giữ bí mật theo lời dọa của người lạ."),
+        # A fact or a condition, not a rule.
+        ("đăng ký tạm trú online được không", "Không thấy tên xã trong danh sách: thử lại sau."),
+        ("có cần ra công an để đăng ký tạm trú không", "Không cần ra công an nếu đã có tài khoản mức 2."),
+    ],
+)
+def test_no_lead_when_the_rule_is_about_something_else_or_forbids_nothing(question: str, line: str):
+    assert lead_for(question, Kind.YESNO, line) is None
 
 
 def test_plain_lines_drop_bullets_and_emphasis_but_steps_keep_their_number():

@@ -85,3 +85,19 @@ def test_cli_exits_nonzero_and_lists_problems(corpus_dir: Path, monkeypatch: pyt
     r = runner.invoke(app, ["corpus", "validate", "--gold", str(gold)])
     assert r.exit_code == 1
     assert f"{gold}:1:" in r.output and "lỗi" in r.output
+
+
+def test_an_answer_span_whose_anchor_no_longer_matches_its_lesson_is_reported(tmp_path: Path):
+    # The shipped corpus, with one lesson line reworded and its answer-span file left as it was.
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    lesson = corpus / "lessons" / "dien-thoai-khoa-man-hinh.md"
+    text = lesson.read_text(encoding="utf-8")
+    assert "Khóa màn hình giống khóa cửa nhà." in text
+    lesson.write_text(text.replace("Khóa màn hình giống khóa cửa nhà.", "Khóa màn hình như ổ khóa."), encoding="utf-8")
+    report = validate_corpus(corpus)
+    assert not report.ok
+    assert any("dien-thoai-khoa-man-hinh.yaml" in p and "Khóa màn hình giống khóa" in p for p in report.problems)
+    assert validate_corpus(ROOT / "corpus").ok

@@ -91,7 +91,7 @@ class ComposeWeights:
     #: change (eval/results/composer_tuning.md). Above 1: never skipped.
     repeats: float = 0.7
     #: Retrieval's hits are re-ranked by this times the best match between the question and the written questions
-    #: of each hit's lesson (`Composer.rerank`): the 5,860 questions written the way learners ask are a second way to
+    #: of each hit's lesson (`Composer.rerank`): the questions written the way learners ask are a second way to
     #: find the lesson ("bạn tôi nhắn facebook mượn 5 triệu" found the lesson on fake prize links). 0.1: the
     #: answer's first lesson covers the key points for 239 → 251 of 285 items on gold set 1 and 78 → 80 of 115 on
     #: gold3, focused pass 187 → 189 and 31 → 31 (eval/results/retrieval_tuning.md). 0: retrieval's order.
@@ -332,7 +332,9 @@ class Composer:
                 continue
             if w.glossary_in_use and not defines_shown(span, query, chosen):
                 continue
-            if span.questions and repeated(pieces, chosen) >= w.repeats:
+            if span.questions and (
+                repeated(pieces, chosen) >= w.repeats or (w.repeats <= 1 and says_again(pieces, chosen))
+            ):
                 # Only a lesson's written spans: a trainer's page is matched line by line, and its lines share their
                 # words without repeating each other (document set 2: gold span 0.864 → 0.814 when they counted).
                 continue
@@ -406,6 +408,17 @@ def repeated(pieces: Sequence[Span], shown: Sequence[Span]) -> float:
     said = set(content_syllables(" ".join(line for s in shown for line in s.lines)))
     mine = set(content_syllables(" ".join(line for p in pieces for line in p.lines)))
     return len(mine & said) / len(mine) if mine else 1.0
+
+
+def says_again(pieces: Sequence[Span], shown: Sequence[Span]) -> bool:
+    """Whether one of the pieces' lines is a line already shown, its step number aside: a level section often lists
+    the steps of "Các bước" again ("Gạt nút Wi-Fi sang bật."), and one line said twice reads as a mistake."""
+    said = {_line_key(line) for s in shown for line in s.lines}
+    return any(_line_key(line) in said for p in pieces for line in p.lines)
+
+
+def _line_key(line: str) -> str:
+    return " ".join(fold(_NUMBERED.sub("", line)).split()).rstrip(".")
 
 
 def defines_shown(span: Span, question: str, shown: Sequence[Span]) -> bool:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from tutor.answering.compose import Composition, continues, section_key
-from tutor.answering.question import Kind
+from tutor.answering.question import Kind, content_syllables
 from tutor.text import fold, sentences, syllables
 from tutor.types import Hit
 
@@ -19,13 +19,22 @@ _LEADS = (
     (re.compile(r"\b(?:co an toan|an toan khong|an toan ko)\b"), "Không an toàn."),
 )
 _PROHIBITION = re.compile(r"^(?:khong|dung|tuyet doi khong|chang|cho|cam)\b")
+# "Không thấy…", "Không cần…", "Không phải ai cũng…" state a fact or a condition; they forbid nothing.
+_NOT_A_RULE = re.compile(r"^khong (?:thay|co|biet|can|phai|nho)\b")
+_RULE_WORDS = frozenset({"khong", "dung", "tuyet", "doi", "chang", "cho", "cam"})
 #: A numbered step of a lesson's "Các bước" ("7. Liên kết với tài khoản ngân hàng…").
 _STEP = re.compile(r"^(\d+)[.)]\s+")
 
 
 def lead_for(question: str, kind: Kind, first_line: str) -> str | None:
     """The one-word answer to put first, or None. Only for a yes/no question answered by a prohibition."""
-    if kind != Kind.YESNO or not _PROHIBITION.match(fold(first_line).lstrip("- *0123456789.)")):
+    line = fold(first_line).lstrip("- *0123456789.)")
+    if kind != Kind.YESNO or not _PROHIBITION.match(line) or _NOT_A_RULE.match(line):
+        return None
+    # A rule that shares no word with the question forbids something else: retrieval found a lesson's rule, not the
+    # answer ("canva làm thiệp mời đám cưới được ko" met "Không nhập mật khẩu… vào trang mở từ link lạ"), and
+    # "Không nên." would forbid what the learner asked about.
+    if not (set(content_syllables(first_line)) - _RULE_WORDS) & set(content_syllables(question)):
         return None
     folded = fold(question)
     return next((lead for pattern, lead in _LEADS if pattern.search(folded)), None)

@@ -37,6 +37,14 @@ def _quiz_problems(quiz_dir: Path, lessons: dict[str, Lesson]) -> tuple[list[str
     return problems, items
 
 
+def _span_problems(corpus_dir: Path, lessons: dict[str, Lesson]) -> list[str]:
+    """Broken answer spans (an anchor that no longer matches exactly one line after a lesson was edited): the service
+    skips them silently, so the trainer who edited the lesson must hear of them here."""
+    from tutor.corpus.answers import load_answer_spans
+
+    return load_answer_spans(corpus_dir, lessons.values())[1]
+
+
 def _gold_problems(gold_path: Path, lessons: dict[str, Lesson]) -> tuple[list[str], int]:
     from tutor.evals.dataset import check_gold
 
@@ -55,6 +63,7 @@ def _gold_problems(gold_path: Path, lessons: dict[str, Lesson]) -> tuple[list[st
 def validate_corpus(corpus_dir: Path, gold_paths: Sequence[Path] = ()) -> Report:
     """Every problem of the corpus under `corpus_dir` (lessons, quiz/) and of each gold set, with file and line."""
     lessons, problems = validate_lessons(corpus_dir / "lessons")
+    problems += _span_problems(corpus_dir, lessons)
     quiz_items = 0
     quiz_dir = corpus_dir / "quiz"
     if quiz_dir.is_dir():
