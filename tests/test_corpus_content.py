@@ -142,13 +142,14 @@ def test_questions_typed_without_accents_lose_nothing_and_nfd_retrieves_the_same
 @pytest.mark.slow
 def test_a_question_whose_topic_word_is_rare_is_not_answered_from_a_lesson_sharing_its_function_words(real_index):
     """ "ChatGPT là gì, dùng để làm gì?" shares "là gì", "dùng để", "làm gì" with the digital-signature lesson, which
-    e5 ranks about 300th; with the e5 veto the AI lesson answers."""
+    e5 ranks about 300th; with the e5 veto an AI lesson answers, and says what ChatGPT is."""
     from tutor.index.hybrid import E5_DENSE_VETO
     from tutor.wiring import build_tutor
 
     tutor = build_tutor(real_index)
     assert tutor.retriever._w.dense_veto == E5_DENSE_VETO  # type: ignore[attr-defined]
     answer = tutor.answer("ChatGPT là gì, dùng để làm gì?")
-    assert answer.citations and answer.citations[0].lesson_id == "ai-la-gi"
+    assert answer.citations and answer.citations[0].lesson_id in {"ai-la-gi", "tro-ly-ai-tren-dien-thoai"}
+    assert "trợ lý AI" in answer.text or "trí tuệ nhân tạo" in answer.text.lower()
     hits = tutor.retriever.retrieve("ChatGPT là gì, dùng để làm gì?", 10)
     assert "chu-ky-so-gioi-thieu" not in {h.chunk.lesson_id for h in hits}
