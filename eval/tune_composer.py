@@ -54,10 +54,17 @@ def main() -> int:
     retriever = build_retriever(settings, embedder)
     library = build_library(settings, embedder, retriever)
     # Every setting re-composes the same questions: match each question once.
-    lexical_memo: dict[str, object] = {}
+    lexical_memo: dict[object, object] = {}
     semantic_memo: dict[int, object] = {}
     plain_lexical, plain_semantic = library.lexical, library.semantic
-    library.lexical = lambda q: lexical_memo.setdefault(q, plain_lexical(q))  # type: ignore[method-assign,assignment,return-value]
+
+    def lexical(query: str, *args: object, **kwargs: object) -> object:
+        key = (query, args, tuple(sorted(kwargs.items())))
+        if key not in lexical_memo:
+            lexical_memo[key] = plain_lexical(query, *args, **kwargs)  # type: ignore[arg-type]
+        return lexical_memo[key]
+
+    library.lexical = lexical  # type: ignore[method-assign,assignment]
     library.semantic = lambda v: semantic_memo.setdefault(id(v), plain_semantic(v))  # type: ignore[method-assign,assignment,return-value]
     items = [i for i in load_gold(args.dataset) if i.answerable and i.key_points]
     budgets = length_budgets(load_gold(args.dataset))

@@ -649,3 +649,72 @@ def test_a_heading_whose_list_is_not_shown_is_dropped_and_one_followed_by_its_li
     assert without_dangling_heading(["Lỗi thường gặp:"], continued=False) == []
     assert without_dangling_heading([paragraph], continued=True) == [paragraph]
     assert without_dangling_heading(["Không quét mã lạ."], continued=False) == ["Không quét mã lạ."]
+
+
+@pytest.mark.parametrize("other_kind", [0.3, 0.0])
+def test_a_how_to_question_gets_the_steps_not_the_definition_its_words_also_match(other_kind: float):
+    # The shipped hotspot lesson: "cách phát wifi từ điện thoại" shares every word with the written question "phát
+    # wifi từ điện thoại là gì" and opened on what a hotspot is.
+    library, chunks = _shipped("dien-thoai-du-lieu-di-dong")
+    comp = Composer(library, ComposeWeights(other_kind=other_kind)).compose(
+        "cách phát wifi từ điện thoại", Level.CO_BAN, [Hit(c, 1.0) for c in chunks], kind=Kind.HOWTO
+    )
+    assert comp is not None
+    assert (comp.spans[0].section_id == "cac-buoc") == (other_kind > 0)
+
+
+@pytest.mark.parametrize("whole_steps", [True, False])
+def test_a_how_to_answer_never_adds_steps_from_the_middle_of_a_list(whole_steps: bool):
+    # Without the kind weight the hotspot answer opens on the definition, and steps 6-8 ("Trên máy kia…") fit the
+    # budget where steps 1-5 do not: the learner would read how the other phone joins before turning anything on.
+    library, chunks = _shipped("dien-thoai-du-lieu-di-dong")
+    comp = Composer(library, ComposeWeights(other_kind=0.0, whole_steps=whole_steps)).compose(
+        "cách phát wifi từ điện thoại", Level.CO_BAN, [Hit(c, 1.0) for c in chunks], kind=Kind.HOWTO
+    )
+    assert comp is not None
+    midway = [s for s in comp.spans[1:] if re.match(r"[2-9]\. ", s.lines[0])]
+    assert bool(midway) == (not whole_steps)
+
+
+def test_a_list_may_start_in_its_middle_when_that_is_what_was_asked():
+    library, chunks = _shipped("dien-thoai-du-lieu-di-dong")
+    comp = Composer(library).compose(
+        "máy kia vào wifi phát từ điện thoại mình thế nào", Level.CO_BAN, [Hit(c, 1.0) for c in chunks], kind=Kind.HOWTO
+    )
+    assert comp is not None
+    assert comp.spans[0].lines[0].startswith("6. Trên máy kia")
+
+
+@pytest.mark.parametrize("whole_steps", [True, False])
+def test_steps_of_one_list_read_in_their_order_even_with_a_gap(whole_steps: bool):
+    # The shipped screenshot lesson: steps 4-6 (send it on Zalo) answer best, steps 1-2 (take it) join; they were
+    # shown after the Cơ bản line, below step 6.
+    library, chunks = _shipped("dien-thoai-chup-man-hinh")
+    comp = Composer(library, ComposeWeights(whole_steps=whole_steps)).compose(
+        "cách gửi ảnh chụp màn hình qua zalo", Level.CO_BAN, [Hit(c, 1.0) for c in chunks], kind=Kind.HOWTO
+    )
+    assert comp is not None
+    steps = [int(m.group(1)) for s in comp.spans for line in s.lines if (m := re.match(r"(\d+)\. ", line))]
+    assert 1 in steps and 4 in steps
+    assert (steps == sorted(steps)) == whole_steps
+
+
+def test_a_list_cut_into_two_spans_shown_together_carries_one_citation_mark():
+    lesson = replace(
+        OTP,
+        id="quen-mat-khau",
+        sections=(Section("cac-buoc", "Các bước", "1. Bấm Quên mật khẩu.\n2. Nhập mã OTP.\n3. Đặt mật khẩu mới.", 1),),
+        path="quen-mat-khau.md",
+    )
+    spans = [
+        AnswerSpan("quen-mat-khau", "cac-buoc", 0, 1, ("quên mật khẩu thì làm sao",)),
+        AnswerSpan("quen-mat-khau", "cac-buoc", 2, 2, ("đặt lại mật khẩu mới ở đâu",)),
+    ]
+    chunks = chunk_lessons([lesson])
+    library = AnswerLibrary([lesson], chunks, spans)
+    comp = Composer(library, ComposeWeights(companion=0.0)).compose(
+        "quên mật khẩu thì làm sao", Level.CO_BAN, [Hit(chunks[0], 1.0)], kind=Kind.HOWTO
+    )
+    assert comp is not None and len(comp.spans) == 2
+    text = render(comp, "quên mật khẩu thì làm sao", cited_hits(comp, [Hit(chunks[0], 1.0)]), 80)
+    assert text.splitlines() == ["1. Bấm Quên mật khẩu.", "2. Nhập mã OTP.", "3. Đặt mật khẩu mới. [1]"]

@@ -21,6 +21,9 @@ HISTORY = [Message("user", "Làm sao kích hoạt VNeID mức 2?"), Message("ass
         ("cho mượn tài khoản ngân hàng dc ko", Kind.YESNO),
         ("mã OTP là gì", Kind.WHAT),
         ("deepfake la gi vay", Kind.WHAT),
+        ("sao kê nghĩa là sao", Kind.WHAT),
+        # "…là sao" after what went wrong asks why, not for a definition.
+        ("Gửi file 50MB qua gmail mà không được là sao?", Kind.OTHER),
     ],
 )
 def test_the_kind_of_a_question_is_read_from_its_folded_words(question: str, kind: Kind):

@@ -201,6 +201,9 @@ class Learner:
         if self.session_id is None or self.rng.random() < 0.2:
             r = await self.call("POST /api/sessions", "POST", "/api/sessions", headers=self.headers)
             self.session_id = r.json()["id"]
+            # The last answer belongs to the old conversation: feedback on it under the new one is rightly refused
+            # (422), which a question cut off by a worker's SIGKILL would otherwise leave behind.
+            self.last_message = None
         body = {"question": self.rng.choice(QUESTIONS)}
         path = f"/api/sessions/{self.session_id}/messages"
         answer = await self.stream("POST /api/sessions/{id}/messages", path, body, self.headers)

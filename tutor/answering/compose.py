@@ -88,7 +88,8 @@ class ComposeWeights:
     #: A companion whose content syllables are at least this share already in the chosen lines is skipped, and the
     #: budget goes to the next: "Cách kết nối điện thoại vào mạng Wi-Fi ở nhà?" showed the numbered steps, then the
     #: level section's list of the same steps. 0.7: no pass changes on gold set 1 or gold3 (−1/+1 each), 66 answers
-    #: change (eval/results/composer_tuning.md). Above 1: never skipped.
+    #: change (eval/results/composer_tuning.md). The same switch skips a companion that repeats a shown line word for
+    #: word (`Shown.says_again`). Above 1: neither is skipped.
     repeats: float = 0.7
     #: Retrieval's hits are re-ranked by this times the best match between the question and the written questions
     #: of each hit's lesson (`Composer.rerank`): the questions written the way learners ask are a second way to
@@ -104,6 +105,16 @@ class ComposeWeights:
     #: instead of "Không gửi ảnh căn cước…"; no pass changes on gold set 1 or gold3, opens on a key point 157 → 158
     #: and 66 → 66 (eval/results/composer_tuning.md). 0: off.
     other_handover: float = 0.3
+    #: Share taken off a written question's match when it asks for the opposite of the learner's question: a
+    #: definition ("…là gì") for a how-to ("cách phát wifi từ điện thoại" opened on what a hotspot is and then showed
+    #: steps 6-8), or steps for a "…là gì". 0: off.
+    other_kind: float = 0.3
+    #: For a how-to question, a companion that starts a numbered list in its middle ("6. Trên máy kia…") joins only
+    #: after the step before it: the learner would start from step 6 without steps 1-5. The anchor itself may (it
+    #: answers the question: "máy kia kết nối vào điểm phát thế nào" is steps 6-8), and so may a list for any other
+    #: question (steps 4-5 of how a fake trading floor works answer "sàn đòi đóng thuế 20% để rút, có nên đóng ko").
+    #: Either way the steps shown read in their order. False: such companions join like any other.
+    whole_steps: bool = True
     #: Longest answer per level, in syllables: Cơ bản short and plain, Nâng cao may carry more detail.
     budget: tuple[tuple[Level, int], ...] = (
         (Level.CO_BAN, 80),
@@ -180,7 +191,7 @@ class Composer:
             lesson_score[hit.chunk.lesson_id] = max(lesson_score.get(hit.chunk.lesson_id, 0.0), rel)
             key = (hit.chunk.lesson_id, hit.chunk.section_id)
             section_score[key] = max(section_score.get(key, 0.0), rel)
-        match = self.library.lexical(query, w.other_handover)
+        match = self.library.lexical(query, w.other_handover, kind=kind, other_kind=w.other_kind)
         if query_vector is not None and self.library.dense:
             match = (1 - w.dense) * match + w.dense * self.library.semantic(query_vector)
         scored: list[tuple[float, float, int]] = []
@@ -298,6 +309,7 @@ class Composer:
         best_score, best_own, best = scored[rank]
         anchor = self.library.spans[best]
         chosen = [anchor]
+        shown = Shown(chosen)
         used = _count(anchor)
         ranked = sorted(
             (
@@ -332,17 +344,21 @@ class Composer:
                 continue
             if w.glossary_in_use and not defines_shown(span, query, chosen):
                 continue
+            if w.whole_steps and kind == Kind.HOWTO and any(starts_midway(p, chosen) for p in pieces):
+                continue
             if span.questions and (
-                repeated(pieces, chosen) >= w.repeats or (w.repeats <= 1 and says_again(pieces, chosen))
+                shown.repeated(pieces) >= w.repeats or (w.repeats <= 1 and shown.says_again(pieces))
             ):
                 # Only a lesson's written spans: a trainer's page is matched line by line, and its lines share their
                 # words without repeating each other (document set 2: gold span 0.864 → 0.814 when they counted).
                 continue
             chosen.extend(pieces)
+            for p in pieces:
+                shown.add(p)
             used += sum(_count(p) for p in pieces)
             if partner:
                 other.add(span.lesson_id)
-        chosen = answer_order(chosen, anchor)
+        chosen = answer_order(chosen, anchor, whole_list=w.whole_steps)
         if kind == Kind.YESNO and anchor.section_id == RULE_SECTION:
             # "Có nên…không?" best answered by a safety rule: the rule itself goes first, before any rule lines that
             # precede it, so the answer starts with the plain "no" (and its lead word).
@@ -372,16 +388,17 @@ class Composer:
 
 
 #: A numbered step ("3. Chọn Mã PIN"): shown after the steps before it, never ahead of them.
-_NUMBERED = re.compile(r"^\s*\d+[.)]\s")
+_NUMBERED = re.compile(r"^\s*(\d+)[.)]\s")
 
 
-def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
+def answer_order(spans: Sequence[Span], anchor: Span, *, whole_list: bool = False) -> list[Span]:
     """The order an answer shows its spans: the anchor, the span that answers the question, first, so the answer opens
     on what was asked instead of the lesson's background or an analogy. On gold sets 1, 3 and 2 the first sentence
     carries a key point for 54% / 43% / 33% of answers instead of 26% / 32% / 26% in lesson order, and no pass
     changes (eval/results/composer_tuning.md). Lines continuing the anchor in its section follow it at once (the
     rest of its list); the others follow, the anchor's source first, each in its lesson's order. An anchor that is a
-    numbered step keeps the steps before and after it in its section in sequence."""
+    numbered step keeps the steps before and after it in its section in sequence; with `whole_list`, every numbered
+    step of that section that is shown, so a first step chosen for its own words never reads after the sixth."""
     block = [anchor]
     numbered = bool(_NUMBERED.match(anchor.lines[0]))
     grew = True
@@ -393,7 +410,12 @@ def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
             # What continues the anchor stays with it (the rest of a list cut by the span boundaries); numbered
             # steps also bring the steps before them, so the sequence reads in order.
             follows = any(continues(span, b) for b in block)
-            if follows or (numbered and any(_adjacent(span, b) for b in block)):
+            same_list = (
+                whole_list
+                and (span.lesson_id, span.section_id) == (anchor.lesson_id, anchor.section_id)
+                and _NUMBERED.match(span.lines[0]) is not None
+            )
+            if follows or (numbered and (same_list or any(_adjacent(span, b) for b in block))):
                 block.append(span)
                 grew = True
     rest = [s for s in spans if s not in block]
@@ -402,19 +424,39 @@ def answer_order(spans: Sequence[Span], anchor: Span) -> list[Span]:
     )
 
 
-def repeated(pieces: Sequence[Span], shown: Sequence[Span]) -> float:
-    """The share of the pieces' content syllables (function words left out, accents folded) that the shown lines
-    already say."""
-    said = set(content_syllables(" ".join(line for s in shown for line in s.lines)))
-    mine = set(content_syllables(" ".join(line for p in pieces for line in p.lines)))
-    return len(mine & said) / len(mine) if mine else 1.0
+def starts_midway(span: Span, shown: Sequence[Span]) -> bool:
+    """Whether `span` opens on a numbered step after the first ("6. Trên máy kia…") whose line before is not shown."""
+    step = _NUMBERED.match(span.lines[0])
+    if step is None or int(step.group(1)) <= 1:
+        return False
+    return not any(
+        (s.lesson_id, s.section_id) == (span.lesson_id, span.section_id) and s.first <= span.first - 1 <= s.last
+        for s in shown
+    )
 
 
-def says_again(pieces: Sequence[Span], shown: Sequence[Span]) -> bool:
-    """Whether one of the pieces' lines is a line already shown, its step number aside: a level section often lists
-    the steps of "Các bước" again ("Gạt nút Wi-Fi sang bật."), and one line said twice reads as a mistake."""
-    said = {_line_key(line) for s in shown for line in s.lines}
-    return any(_line_key(line) in said for p in pieces for line in p.lines)
+class Shown:
+    """What an answer shows so far, folded once as it grows rather than again for every span offered to join it."""
+
+    def __init__(self, spans: Sequence[Span] = ()) -> None:
+        self.syllables: set[str] = set()
+        self.lines: set[str] = set()
+        for span in spans:
+            self.add(span)
+
+    def add(self, span: Span) -> None:
+        self.syllables.update(content_syllables(" ".join(span.lines)))
+        self.lines.update(_line_key(line) for line in span.lines)
+
+    def repeated(self, pieces: Sequence[Span]) -> float:
+        """The share of the pieces' content syllables (function words left out, accents folded) already shown."""
+        mine = set(content_syllables(" ".join(line for p in pieces for line in p.lines)))
+        return len(mine & self.syllables) / len(mine) if mine else 1.0
+
+    def says_again(self, pieces: Sequence[Span]) -> bool:
+        """Whether one of the pieces' lines is a line already shown, its step number aside: a level section often
+        lists the steps of "Các bước" again ("Gạt nút Wi-Fi sang bật."), and one line said twice reads as a mistake."""
+        return any(_line_key(line) in self.lines for p in pieces for line in p.lines)
 
 
 def _line_key(line: str) -> str:

@@ -17,6 +17,7 @@ import bm25s
 import numpy as np
 
 from tutor.answering.handover import handover_kinds, names_only_others
+from tutor.answering.question import Kind, kind_of
 from tutor.corpus.answers import AnswerSpan, plain_line, section_lines
 from tutor.safety.advice import unsafe_advice
 from tutor.safety.injection import screen_text
@@ -25,6 +26,9 @@ from tutor.types import Chunk, Lesson
 
 #: The order sections are shown in when an answer takes lines from more than one.
 SECTION_ORDER = ("co-ban", "trung-cap", "nang-cao", "chuyen-sau", "cac-buoc", "luu-y-an-toan", "tu-kho")
+#: A written question that asks for this instead of what the learner asks is a weaker match (`lexical`):
+#: "cách phát wifi từ điện thoại" matched "phát wifi từ điện thoại là gì" best, and the answer gave the definition.
+_OPPOSITE = {Kind.HOWTO: Kind.WHAT, Kind.WHAT: Kind.HOWTO}
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,13 @@ class AnswerLibrary:
                 self._owner.append(i)
                 texts.append(question)
         self.texts = texts
+        # What each written question asks for (steps, a definition…); a page's own line asks nothing.
+        self._kinds = np.asarray(
+            [
+                kind_of(t).value if spans[o].questions else Kind.OTHER.value
+                for t, o in zip(texts, self._owner, strict=True)
+            ]
+        )
         # What each written question is about, with its span's lines: a question that says only "mã" about a span
         # whose lines say "mã OTP" is about the code.
         said = [handover_kinds(" ".join(span.lines)) for span in spans]
@@ -223,10 +234,13 @@ class AnswerLibrary:
     def spans_of(self, lesson_id: str) -> list[int]:
         return self._by_lesson.get(lesson_id, [])
 
-    def lexical(self, query: str, other_handover: float = 0.0) -> np.ndarray:
+    def lexical(
+        self, query: str, other_handover: float = 0.0, *, kind: Kind = Kind.OTHER, other_kind: float = 0.0
+    ) -> np.ndarray:
         """Each span's best BM25 score among its questions, scaled so the best span scores 1. With `other_handover`,
         a question that, with its span's lines, names only other things to hand over than the query does
-        (tutor/answering/handover.py) scores that share less."""
+        (tutor/answering/handover.py) scores that share less. With `other_kind`, so does a question asking for the
+        opposite of what `kind` asks: a definition ("…là gì") for a how-to question, steps for a "…là gì"."""
         best = np.zeros(len(self.spans), dtype=np.float32)
         toks = [t for t in lexical_tokens(query) if t in self._vocab]
         if not toks or not self.texts:
@@ -236,6 +250,9 @@ class AnswerLibrary:
         if asked:
             other = np.fromiter((names_only_others(asked, w) for w in self._handover), dtype=bool, count=len(scores))
             scores = np.where(other, scores * (1.0 - other_handover), scores).astype(np.float32)
+        if other_kind and kind in _OPPOSITE:
+            off = self._kinds == _OPPOSITE[kind].value
+            scores = np.where(off, scores * (1.0 - other_kind), scores).astype(np.float32)
         np.maximum.at(best, self._owner_arr, scores)
         top = float(best.max())
         return best / top if top > 0 else best

@@ -26,7 +26,7 @@ _YESNO = re.compile(
     r"|phai|bi|can|the|duoc|nen)\b.*\b(?:khong|ko|k|hong|hem)|(?:khong|ko|hong|hem) (?:a|ah|vay|nhi|the)?\s*\??$"
     r"|phai khong|dung khong|co that (?:la )?khong)"
 )
-_WHAT = re.compile(r"\b(?:la (?:gi|cai gi|sao)|nghia la|co nghia|dung de lam gi|de lam gi|la the nao)\b")
+_WHAT = re.compile(r"\b(?:la (?:gi|cai gi)|nghia la|co nghia|dung de lam gi|de lam gi|la the nao)\b")
 # A question that leans on the previous turn: it opens with "thế/còn/vậy…", points back ("cái đó", "nó"), or ends
 # with "thì sao" and names nothing of its own.
 _LEANS_OPEN = re.compile(

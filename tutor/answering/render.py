@@ -18,10 +18,13 @@ _LEADS = (
     (re.compile(r"\b(?:duoc khong|dc ko|dc khong|duoc ko|co duoc)\b"), "Không nên."),
     (re.compile(r"\b(?:co an toan|an toan khong|an toan ko)\b"), "Không an toàn."),
 )
-_PROHIBITION = re.compile(r"^(?:khong|dung|tuyet doi khong|chang|cho|cam)\b")
+#: How a rule forbids, accents folded: the line's first words.
+_RULE_HEADS = ("khong", "dung", "tuyet doi khong", "chang", "cho", "cam")
+_PROHIBITION = re.compile(rf"^(?:{'|'.join(_RULE_HEADS)})\b")
 # "Không thấy…", "Không cần…", "Không phải ai cũng…" state a fact or a condition; they forbid nothing.
 _NOT_A_RULE = re.compile(r"^khong (?:thay|co|biet|can|phai|nho)\b")
-_RULE_WORDS = frozenset({"khong", "dung", "tuyet", "doi", "chang", "cho", "cam"})
+#: The syllables of those heads, which say nothing about what the rule is about.
+_RULE_WORDS = frozenset(" ".join(_RULE_HEADS).split())
 #: A numbered step of a lesson's "Các bước" ("7. Liên kết với tài khoản ngân hàng…").
 _STEP = re.compile(r"^(\d+)[.)]\s+")
 
@@ -68,14 +71,21 @@ def render(composition: Composition, question: str, cited: Sequence[Hit], budget
     out: list[str] = []
     left = budget
     spans = composition.spans
+    shown: tuple[int, str] | None = None  # the previous span shown: its whole last line in `out` and that line bare
     for n, span in enumerate(spans):
         lines = _trim(span.lines, left) if left > 0 else []
         # A heading is answered when its span is shown whole and the next span shown goes on from it.
         continued = len(lines) == len(span.lines) and n + 1 < len(spans) and continues(spans[n + 1], span)
         lines = without_dangling_heading(lines, continued=continued)
         if not lines:
+            shown = None
             continue
         left -= sum(len(syllables(line)) for line in lines)
+        if shown is not None and continues(span, spans[n - 1]):
+            # One list cut in two spans is one citation: "5. Đặt mật khẩu mới [1]" then "6. Đăng nhập lại [1]" read
+            # as two sources.
+            out[shown[0]] = shown[1]
+        shown = (len(out) + len(lines) - 1, lines[-1])
         lines[-1] = f"{lines[-1]} [{index[section_key(span.chunk)]}]"
         out += lines
     if not out:
