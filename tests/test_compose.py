@@ -351,20 +351,27 @@ def test_the_answer_opens_on_the_span_that_answers_not_on_the_lessons_background
     assert any(s.lines[0].startswith("Mã OTP là mã số") for s in rest)
 
 
-def test_numbered_steps_are_never_shown_out_of_sequence():
-    lesson = replace(
-        OTP,
-        id="khoa-man-hinh",
-        sections=(Section("cac-buoc", "Các bước", "1. Mở Cài đặt.\n2. Chọn Màn hình khóa.\n3. Chọn Mã PIN.", 1),),
-        path="khoa-man-hinh.md",
-    )
+def _three_steps(lesson_id: str, steps: str, first_two: str, third: str) -> tuple[AnswerLibrary, Chunk]:
+    """A lesson whose only section is three numbered steps, written as two spans (steps 1-2 and step 3) with one
+    question each; its library and its one chunk."""
+    lesson = replace(OTP, id=lesson_id, sections=(Section("cac-buoc", "Các bước", steps, 1),), path=f"{lesson_id}.md")
     spans = [
-        AnswerSpan("khoa-man-hinh", "cac-buoc", 0, 1, ("mở cài đặt màn hình khóa",)),
-        AnswerSpan("khoa-man-hinh", "cac-buoc", 2, 2, ("đặt mã pin khóa máy thế nào",)),
+        AnswerSpan(lesson_id, "cac-buoc", 0, 1, (first_two,)),
+        AnswerSpan(lesson_id, "cac-buoc", 2, 2, (third,)),
     ]
-    library = AnswerLibrary([lesson], chunk_lessons([lesson]), spans)
+    chunks = chunk_lessons([lesson])
+    return AnswerLibrary([lesson], chunks, spans), chunks[0]
+
+
+def test_numbered_steps_are_never_shown_out_of_sequence():
+    library, chunk = _three_steps(
+        "khoa-man-hinh",
+        "1. Mở Cài đặt.\n2. Chọn Màn hình khóa.\n3. Chọn Mã PIN.",
+        "mở cài đặt màn hình khóa",
+        "đặt mã pin khóa máy thế nào",
+    )
     composer = Composer(library, ComposeWeights(companion=0.0))
-    comp = composer.compose("đặt mã pin thế nào", Level.CO_BAN, [Hit(chunk_lessons([lesson])[0], 1.0)])
+    comp = composer.compose("đặt mã pin thế nào", Level.CO_BAN, [Hit(chunk, 1.0)])
     assert comp is not None
     lines = [line for s in comp.spans for line in s.lines]
     assert lines == ["1. Mở Cài đặt.", "2. Chọn Màn hình khóa.", "3. Chọn Mã PIN."]
@@ -700,21 +707,15 @@ def test_steps_of_one_list_read_in_their_order_even_with_a_gap(whole_steps: bool
 
 
 def test_a_list_cut_into_two_spans_shown_together_carries_one_citation_mark():
-    lesson = replace(
-        OTP,
-        id="quen-mat-khau",
-        sections=(Section("cac-buoc", "Các bước", "1. Bấm Quên mật khẩu.\n2. Nhập mã OTP.\n3. Đặt mật khẩu mới.", 1),),
-        path="quen-mat-khau.md",
+    library, chunk = _three_steps(
+        "quen-mat-khau",
+        "1. Bấm Quên mật khẩu.\n2. Nhập mã OTP.\n3. Đặt mật khẩu mới.",
+        "quên mật khẩu thì làm sao",
+        "đặt lại mật khẩu mới ở đâu",
     )
-    spans = [
-        AnswerSpan("quen-mat-khau", "cac-buoc", 0, 1, ("quên mật khẩu thì làm sao",)),
-        AnswerSpan("quen-mat-khau", "cac-buoc", 2, 2, ("đặt lại mật khẩu mới ở đâu",)),
-    ]
-    chunks = chunk_lessons([lesson])
-    library = AnswerLibrary([lesson], chunks, spans)
     comp = Composer(library, ComposeWeights(companion=0.0)).compose(
-        "quên mật khẩu thì làm sao", Level.CO_BAN, [Hit(chunks[0], 1.0)], kind=Kind.HOWTO
+        "quên mật khẩu thì làm sao", Level.CO_BAN, [Hit(chunk, 1.0)], kind=Kind.HOWTO
     )
     assert comp is not None and len(comp.spans) == 2
-    text = render(comp, "quên mật khẩu thì làm sao", cited_hits(comp, [Hit(chunks[0], 1.0)]), 80)
+    text = render(comp, "quên mật khẩu thì làm sao", cited_hits(comp, [Hit(chunk, 1.0)]), 80)
     assert text.splitlines() == ["1. Bấm Quên mật khẩu.", "2. Nhập mã OTP.", "3. Đặt mật khẩu mới. [1]"]
